@@ -1,0 +1,75 @@
+"""singleview: identity resolution for a single customer view.
+
+Read customers from many systems, match them with a Fellegi-Sunter model trained without
+labels, cluster them into customers and build one golden profile per customer::
+
+    import singleview as sv
+    result = sv.resolve([sv.CrmSource("crm.csv", region="GB"), sv.WebSource("web.csv")])
+    result.clusters, result.profiles, result.pairs, result.quarantine
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .engines.local import LocalEngine
+from .errors import (
+    ConfigError,
+    DataError,
+    NotFittedError,
+    SchemaError,
+    SingleViewError,
+    SourceError,
+)
+from .evaluate import Scores, evaluate
+from .model import FellegiSunter
+from .pipeline import resolve
+from .result import Result
+from .settings import ComparisonSettings, Settings, SurvivorshipSettings
+from .sources import (
+    CallCentreSource,
+    CrmSource,
+    CsvSource,
+    FrameSource,
+    ParquetSource,
+    Source,
+    SourceOptions,
+    StoreSource,
+    WebSource,
+    available_source_types,
+    register_source,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CallCentreSource",
+    "ComparisonSettings",
+    "ConfigError",
+    "CrmSource",
+    "CsvSource",
+    "DataError",
+    "FellegiSunter",
+    "FrameSource",
+    "LocalEngine",
+    "NotFittedError",
+    "ParquetSource",
+    "Result",
+    "SchemaError",
+    "Scores",
+    "Settings",
+    "SingleViewError",
+    "Source",
+    "SourceError",
+    "SourceOptions",
+    "StoreSource",
+    "SurvivorshipSettings",
+    "WebSource",
+    "__version__",
+    "available_source_types",
+    "evaluate",
+    "register_source",
+    "resolve",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

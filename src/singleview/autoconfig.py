@@ -1,0 +1,102 @@
+"""Zero configuration: comparisons and blocking rules chosen from the fields present.
+
+A field is used when enough records carry it (and, for pure linkage, when at least two
+sources do) and it is not constant.  Strong identifiers, e-mails and phones each get a
+blocking rule of their own; names, dates and places are combined so that one typo in one
+field does not lose a true pair.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from .comparisons import Comparison
+from .features import Features
+from .schema import EXTRA_PREFIX, ID_PREFIX
+
+__all__ = ["choose_blocking", "choose_comparisons", "usable"]
+
+logger = logging.getLogger(__name__)
+
+#: A field carried by fewer records than this share is left out.
+MIN_COVERAGE = 0.01
+
+_KINDS: dict[str, tuple[str, bool]] = {
+    "first_name": ("first_name", True),
+    "middle_name": ("middle_name", False),
+    "last_name": ("last_name", True),
+    "dob": ("date", False),
+    "gender": ("exact", False),
+    "email": ("email", True),
+    "phone": ("phone", True),
+    "address_line": ("address", True),
+    "city": ("city", True),
+    "postcode": ("postcode", True),
+}
+
+_BLOCKING: tuple[tuple[str, ...], ...] = (
+    ("email_key",),
+    ("phone",),
+    ("dob", "last_name_key"),
+    ("dob", "first_name_key"),
+    ("name_key",),
+    ("first_name_prefix", "last_name_prefix"),
+    ("postcode", "first_initial"),
+    ("postcode", "last_name_key"),
+    ("city", "first_name_key"),
+    ("city", "last_name_key"),
+    ("address_line",),
+    ("dob", "postcode"),
+    ("dob", "city"),
+)
+
+
+def usable(features: Features, name: str, *, link_within: bool) -> bool:
+    """Whether a field is worth comparing or blocking on."""
+    if not features.has(name):
+        return False
+    coded = features[name]
+    present = coded.present()
+    if present.mean() < MIN_COVERAGE or len(coded.values) < 2:
+        return False
+    if not link_within:
+        return len(np.unique(features.source[present])) >= 2
+    return True
+
+
+def choose_comparisons(features: Features, *, link_within: bool) -> list[Comparison]:
+    """One comparison per usable field, in canonical order."""
+    chosen = []
+    for column in features.columns():
+        if not usable(features, column, link_within=link_within):
+            continue
+        if column in _KINDS:
+            kind, tf = _KINDS[column]
+            chosen.append(Comparison(column, kind, tf))
+        elif column == "full_name":
+            if not (usable(features, "first_name", link_within=link_within)
+                    or usable(features, "last_name", link_within=link_within)):
+                chosen.append(Comparison(column, "name", True))
+        elif column.startswith(ID_PREFIX):
+            chosen.append(Comparison(column, "identifier", True))
+        elif column.startswith(EXTRA_PREFIX):
+            chosen.append(Comparison(column, "text", True))
+    logger.info("zero-config comparisons: %s", [c.column for c in chosen])
+    return chosen
+
+
+def choose_blocking(features: Features, *, link_within: bool) -> list[tuple[str, ...]]:
+    """Blocking rules whose every key is usable: identifiers first, then the defaults."""
+    rules: list[tuple[str, ...]] = [
+        (c,) for c in features.columns()
+        if c.startswith(ID_PREFIX) and usable(features, c, link_within=link_within)
+    ]
+    for rule in _BLOCKING:
+        if all(usable(features, key, link_within=link_within) for key in rule):
+            rules.append(rule)
+    if not rules and usable(features, "full_name", link_within=link_within):
+        rules.append(("full_name",))
+    logger.info("zero-config blocking: %d rules", len(rules))
+    return rules

@@ -1,0 +1,344 @@
+"""Comparisons: a pair of records -> one ``int8`` level per field.
+
+Each comparison kind has ordered levels.  Level ``-1`` means a side is missing (it carries no
+evidence), ``0`` is the catch-all disagreement, and higher levels are stronger agreement;
+when several conditions hold the highest level wins, so for a multi-valued field (emails,
+phones) the best-matching pair of values decides.  String similarity comes from
+``rapidfuzz.process.cpdist`` over each distinct pair of values, computed once.
+
+=============  =======================================================================
+kind           levels, weakest to strongest (after ``else``)
+=============  =======================================================================
+first_name     initial, jaro-winkler >= 0.80, >= 0.92, nickname, swapped with surname, exact
+last_name      jaro-winkler >= 0.80, >= 0.92, exact (missing when the names are swapped:
+               the first-name comparison already counts that evidence once)
+middle_name    initial, exact
+name           jaro-winkler >= 0.80, token-sort >= 0.90, exact
+date           within 10 years, a year, a month; one edit (typo), day/month swapped, exact
+email          similar local part, same canonical key (plus-tags, gmail dots), exact
+phone          one edit, same last 8 digits, exact
+postcode       same outward code / prefix, one edit, exact
+city           jaro-winkler >= 0.88, exact
+address        token-sort >= 0.75, >= 0.90, exact
+identifier     one edit, exact
+exact          exact
+text           jaro-winkler >= 0.90, exact
+=============  =======================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+from .errors import ConfigError
+from .features import Coded, Features
+from .normalise import nickname_pairs
+
+__all__ = ["LABELS", "Comparison"]
+
+Scorer = Callable[..., float]
+
+LABELS: dict[str, tuple[str, ...]] = {
+    "first_name": ("else", "initial", "jw>=0.80", "jw>=0.92", "nickname", "swapped", "exact"),
+    "last_name": ("else", "jw>=0.80", "jw>=0.92", "exact"),
+    "middle_name": ("else", "initial", "exact"),
+    "name": ("else", "jw>=0.80", "token_sort>=0.90", "exact"),
+    "date": ("else", "within_10_years", "within_1_year", "within_1_month", "one_edit",
+             "day_month_swapped", "exact"),
+    "email": ("else", "similar_local_part", "same_key", "exact"),
+    "phone": ("else", "one_edit", "same_last_8", "exact"),
+    "postcode": ("else", "same_outward", "one_edit", "exact"),
+    "city": ("else", "jw>=0.88", "exact"),
+    "address": ("else", "token_sort>=0.75", "token_sort>=0.90", "exact"),
+    "identifier": ("else", "one_edit", "exact"),
+    "exact": ("else", "exact"),
+    "text": ("else", "jw>=0.90", "exact"),
+}
+
+
+def _similarity(values: np.ndarray, a: np.ndarray, b: np.ndarray, scorer: Scorer,
+                transform: Callable[[pd.Series], pd.Series] | None = None) -> np.ndarray:
+    """``scorer`` on each pair of codes (both >= 0), computed once per distinct pair."""
+    out = np.zeros(len(a), dtype=np.float64)
+    ok = (a >= 0) & (b >= 0)
+    if not ok.any():
+        return out
+    width = np.int64(len(values) + 1)
+    keys = a[ok].astype(np.int64) * width + b[ok].astype(np.int64)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    strings = pd.Series(values, dtype="object")
+    if transform is not None:
+        strings = transform(strings)
+    texts = strings.to_numpy(dtype=object)
+    left, right = texts[unique // width], texts[unique % width]
+    scores = process.cpdist(left, right, scorer=scorer, workers=-1)
+    out[ok] = np.asarray(scores, dtype=np.float64)[inverse]
+    return out
+
+
+class _Pair:
+    """The two sides' codes for one field, slot by slot (one pass per slot combination)."""
+
+    def __init__(self, coded: Coded, left: np.ndarray, right: np.ndarray) -> None:
+        self.coded = coded
+        self.left = coded.codes[left]
+        self.right = coded.codes[right]
+
+    def combos(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        width = self.coded.width
+        return [(self.left[:, i], self.right[:, j]) for i in range(width) for j in range(width)]
+
+    def missing(self) -> np.ndarray:
+        return ~((self.left >= 0).any(axis=1) & (self.right >= 0).any(axis=1))
+
+
+def _levels(pair: _Pair, rules: Callable[[np.ndarray, np.ndarray], np.ndarray]
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Best level over slot combinations, and the shared value's code where exact."""
+    best = np.zeros(len(pair.left), dtype=np.int8)
+    exact_code = np.full(len(pair.left), -1, dtype=np.int32)
+    for a, b in pair.combos():
+        both = (a >= 0) & (b >= 0)
+        level = np.where(both, rules(a, b), 0).astype(np.int8)
+        exact = both & (a == b)
+        exact_code = np.where(exact & (exact_code < 0), a, exact_code)
+        best = np.maximum(best, level)
+    best[pair.missing()] = -1
+    return best, exact_code
+
+
+def _graded(values: np.ndarray, scorer: Scorer, cuts: tuple[float, ...], top: int,
+            transform: Callable[[pd.Series], pd.Series] | None = None
+            ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Levels 1..len(cuts) for similarity cut-offs, ``top`` for exact."""
+    def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        sim = _similarity(values, a, b, scorer, transform)
+        level = np.zeros(len(a), dtype=np.int8)
+        for rank, cut in enumerate(cuts, start=1):
+            level[sim >= cut] = rank
+        level[a == b] = top
+        return level
+    return rules
+
+
+def _one_edit(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _similarity(values, a, b, DamerauLevenshtein.distance) <= 1
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One field compared one way.  ``compare`` gives levels and, where exact, the value code.
+
+    Example:
+        >>> Comparison("dob", "date").labels
+        ('else', 'within_10_years', 'within_1_year', 'within_1_month', 'one_edit', \
+'day_month_swapped', 'exact')
+    """
+
+    column: str
+    kind: str
+    tf_adjust: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in LABELS:
+            raise ConfigError(f"comparison on {self.column!r}: unknown kind {self.kind!r}; "
+                              f"choose one of {sorted(LABELS)}")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Level names in code order (code 0 is ``else``)."""
+        return LABELS[self.kind]
+
+    def compare(self, features: Features, left: np.ndarray, right: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Levels (``int8``, ``-1`` missing) for pairs, and the exact value's code (or -1)."""
+        coded = features[self.column]
+        values = coded.values
+        top = len(self.labels) - 1
+        pair = _Pair(coded, left, right)
+        kind = self.kind
+        if kind == "first_name":
+            return self._first_name(features, pair, left, right)
+        if kind == "last_name":
+            return self._last_name(features, pair, left, right)
+        if kind == "date":
+            return _levels(pair, self._date_rules(values))
+        rules: Callable[[np.ndarray, np.ndarray], np.ndarray]
+        if kind == "middle_name":
+            initials = _initials(values)
+
+            def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+                level = initials(a, b).astype(np.int8)
+                level[a == b] = 2
+                return level
+        elif kind == "name":
+            def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+                level = (_similarity(values, a, b, JaroWinkler.normalized_similarity) >= 0.8)
+                level = level.astype(np.int8)
+                level[_similarity(values, a, b, fuzz.token_sort_ratio) >= 90] = 2
+                level[a == b] = 3
+                return level
+        elif kind == "email":
+            rules = self._email_rules(features, values, top)
+        elif kind == "phone":
+            rules = self._phone_rules(values)
+        elif kind == "postcode":
+            rules = self._postcode_rules(features, values)
+        elif kind == "city":
+            rules = _graded(values, JaroWinkler.normalized_similarity, (0.88,), top)
+        elif kind == "address":
+            rules = _graded(values, fuzz.token_sort_ratio, (75.0, 90.0), top)
+        elif kind == "identifier":
+            def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+                level = _one_edit(values, a, b).astype(np.int8)
+                level[a == b] = 2
+                return level
+        elif kind == "exact":
+            def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+                return (a == b).astype(np.int8)
+        else:  # text
+            rules = _graded(values, JaroWinkler.normalized_similarity, (0.90,), top)
+        return _levels(pair, rules)
+
+    # -- kinds with more than one field or a lookup table ---------------------------------
+    def _first_name(self, features: Features, pair: _Pair, left: np.ndarray,
+                    right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        values = pair.coded.values
+        nick = _nickname_keys(values)
+        width = np.int64(len(values) + 1)
+        swapped = _swapped(features, left, right)
+        initials = _initials(values)
+
+        def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            sim = _similarity(values, a, b, JaroWinkler.normalized_similarity)
+            level = initials(a, b).astype(np.int8)
+            level[sim >= 0.80] = 2
+            level[sim >= 0.92] = 3
+            level[np.isin(a.astype(np.int64) * width + b, nick)] = 4
+            level[swapped] = 5
+            level[a == b] = 6
+            return level
+        return _levels(pair, rules)
+
+    def _last_name(self, features: Features, pair: _Pair, left: np.ndarray,
+                   right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        swapped = _swapped(features, left, right)
+        graded = _graded(pair.coded.values, JaroWinkler.normalized_similarity, (0.80, 0.92), 3)
+        level, exact = _levels(pair, graded)
+        level[swapped & (exact < 0)] = -1
+        return level, exact
+
+    @staticmethod
+    def _date_rules(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        days = pd.to_datetime(pd.Series(values, dtype="object"), format="%Y%m%d")
+        ordinal = np.append(days.to_numpy().astype("datetime64[D]").astype(np.int64), 0)
+        swapped_text = pd.Series(values, dtype="object").str[:4] + \
+            pd.Series(values, dtype="object").str[6:8] + pd.Series(values, dtype="object").str[4:6]
+        swap_code = pd.Index(values).get_indexer(swapped_text)
+
+        def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            gap = np.abs(ordinal[a] - ordinal[b])
+            level = (gap <= 3653).astype(np.int8)
+            level[gap <= 366] = 2
+            level[gap <= 31] = 3
+            level[_one_edit(values, a, b)] = 4
+            level[(swap_code[a] == b) & (swap_code[a] >= 0)] = 5
+            level[a == b] = 6
+            return level
+        return rules
+
+    @staticmethod
+    def _email_rules(features: Features, values: np.ndarray, top: int
+                     ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        key_of = _value_map(features["email"], features["email_key"])
+
+        def local(s: pd.Series) -> pd.Series:
+            return s.str.split("@", n=1).str[0]
+
+        def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            sim = _similarity(values, a, b, JaroWinkler.normalized_similarity, local)
+            level = (sim >= 0.88).astype(np.int8)
+            level[(key_of[a] == key_of[b]) & (key_of[a] >= 0)] = 2
+            level[a == b] = top
+            return level
+        return rules
+
+    @staticmethod
+    def _phone_rules(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        tail = pd.factorize(pd.Series(values, dtype="object").str[-8:])[0]
+
+        def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            level = _one_edit(values, a, b).astype(np.int8)
+            level[tail[a] == tail[b]] = 2
+            level[a == b] = 3
+            return level
+        return rules
+
+    @staticmethod
+    def _postcode_rules(features: Features, values: np.ndarray
+                        ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        outward = _value_map(features["postcode"], features["postcode_outward"])
+
+        def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            level = ((outward[a] == outward[b]) & (outward[a] >= 0)).astype(np.int8)
+            level[_one_edit(values, a, b)] = 2
+            level[a == b] = 3
+            return level
+        return rules
+
+
+def _value_map(base: Coded, derived: Coded) -> np.ndarray:
+    """For each distinct value of ``base``, the code of its derived key (-1 if none)."""
+    mapping = np.full(len(base.values), -1, dtype=np.int64)
+    have = base.codes >= 0
+    mapping[base.codes[have]] = derived.codes[have]
+    return mapping
+
+
+def _initials(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Whether one side is a single letter equal to the other's first letter, by codes."""
+    text = pd.Series(values, dtype="object")
+    single = np.append((text.str.len() == 1).to_numpy(dtype=bool), False)
+    first = np.append(pd.factorize(text.str[:1])[0], -2)
+
+    def rule(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return (single[a] | single[b]) & (first[a] == first[b])
+    return rule
+
+
+def _nickname_keys(values: np.ndarray) -> np.ndarray:
+    """``a * width + b`` for every (a, b) code pair of names that are nicknames of each other."""
+    table = nickname_pairs(pd.Series(values, dtype="object").dropna().tolist())
+    if table.empty:
+        return np.empty(0, dtype=np.int64)
+    index = pd.Index(values)
+    a = index.get_indexer(table["name"])
+    b = index.get_indexer(table["equivalent"])
+    keep = (a >= 0) & (b >= 0)
+    return np.unique(a[keep].astype(np.int64) * (len(values) + 1) + b[keep])
+
+
+def _swapped(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pairs whose first and last names are swapped between the two records."""
+    if not (features.has("first_name") and features.has("last_name")):
+        return np.zeros(len(left), dtype=bool)
+    first, last = features["first_name"].first, features["last_name"].first
+    # Each record's first name as a last-name code, and its last name as a first-name code.
+    first_as_last = np.append(
+        pd.Index(features["last_name"].values).get_indexer(features["first_name"].values), -1
+    )[first]
+    last_as_first = np.append(
+        pd.Index(features["first_name"].values).get_indexer(features["last_name"].values), -1
+    )[last]
+    return (
+        (first_as_last[left] >= 0)
+        & (first_as_last[left] == last[right])
+        & (last_as_first[left] >= 0)
+        & (last_as_first[left] == first[right])
+    )

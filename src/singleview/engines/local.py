@@ -1,0 +1,223 @@
+"""The local engine: the whole pipeline in one process on pandas and numpy.
+
+Stages, each a pure function over frames and arrays so other engines can call them:
+load sources -> canonical records (sorted by source, source id) -> features -> blocking ->
+comparison levels -> Fellegi-Sunter fit and scores -> deterministic rules -> connected
+components -> golden profiles.  Every stage logs its counts and time at INFO and records
+them in ``result.stats``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..autoconfig import choose_blocking, choose_comparisons
+from ..blocking import Candidates, block, rule_name
+from ..cluster import components, customer_ids
+from ..comparisons import Comparison
+from ..errors import ConfigError
+from ..features import Features, build_features
+from ..model import FellegiSunter
+from ..result import Result
+from ..schema import MULTI_VALUED_FIELDS, empty_issues, empty_quarantine
+from ..settings import Settings
+from ..sources import Source, load
+from ..survivorship import build_profiles
+
+__all__ = ["LocalEngine", "combine", "score_candidates"]
+
+logger = logging.getLogger(__name__)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.stats: dict[str, Any] = {"seconds": {}}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - start
+        self.stats["seconds"][name] = round(elapsed, 4)
+        logger.info("stage %s: %.3f s", name, elapsed)
+
+
+def combine(sources: Sequence[Source]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                                dict[str, int], dict[str, int]]:
+    """Load every source; records in canonical order, quarantine, issues, rows in, priority."""
+    if not isinstance(sources, Sequence) or isinstance(sources, str | bytes) or not sources:
+        raise ConfigError("resolve() needs a non-empty list of sources")
+    names: list[str] = []
+    for position, source in enumerate(sources):
+        if not isinstance(source, Source):
+            raise ConfigError(f"sources[{position}] is a {type(source).__name__}, not a "
+                              "Source; wrap a DataFrame in sv.FrameSource(...)")
+        if source.name in names:
+            raise ConfigError(f"two sources are named {source.name!r}; names must be unique")
+        names.append(source.name)
+    loaded = [load(source) for source in sources]
+    rows_in = {s.name: len(n.records) + len(n.quarantine) for s, n in zip(sources, loaded,
+                                                                          strict=True)}
+    priority = {s.name: s.options.priority for s in sources}
+    frames = [n.records for n in loaded if len(n.records)]
+    if frames:
+        records = pd.concat(frames, ignore_index=True, sort=False)
+    else:
+        records = loaded[0].records.iloc[0:0]
+    for column in MULTI_VALUED_FIELDS:
+        records[column] = records[column].map(lambda v: v if isinstance(v, tuple) else ())
+    for column in records.columns:
+        if records[column].dtype == object and column not in MULTI_VALUED_FIELDS:
+            records[column] = records[column].where(records[column].notna(), None)
+    records = records.sort_values(["source", "source_id"], kind="mergesort",
+                                  ignore_index=True)
+    quarantine = pd.concat([empty_quarantine(), *(n.quarantine for n in loaded)],
+                           ignore_index=True)
+    issues = pd.concat([empty_issues(), *(n.issues for n in loaded)], ignore_index=True)
+    return records, quarantine, issues, rows_in, priority
+
+
+def _rule_agreement(features: Features, columns: Sequence[str], left: np.ndarray,
+                    right: np.ndarray) -> np.ndarray:
+    """Pairs agreeing exactly on every column (any shared value for multi-valued ones)."""
+    agree = np.ones(len(left), dtype=bool)
+    for column in columns:
+        codes = features[column].codes
+        hit = np.zeros(len(left), dtype=bool)
+        for i in range(codes.shape[1]):
+            for j in range(codes.shape[1]):
+                a, b = codes[left, i], codes[right, j]
+                hit |= (a >= 0) & (a == b)
+        agree &= hit
+    return agree
+
+
+def score_candidates(features: Features, candidates: Candidates, model: FellegiSunter,
+                     *, fit: bool, link_within: bool
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Levels for every candidate pair, then match weights and probabilities.
+
+    With ``fit`` the model is first trained on these pairs (u from random pairs of
+    ``features``, m and the prior by EM on the pairs' levels).
+    """
+    comparisons = model.comparisons
+    left, right = candidates.left, candidates.right
+    levels = np.empty((len(left), len(comparisons)), dtype=np.int8)
+    exact: dict[int, np.ndarray] = {}
+    for k, comparison in enumerate(comparisons):
+        levels[:, k], code = comparison.compare(features, left, right)
+        if comparison.tf_adjust:
+            exact[k] = code
+    if fit:
+        model.fit(features, levels, link_within=link_within)
+    tf = np.zeros(len(left), dtype=np.float64)
+    for k, code in exact.items():
+        tf += model.tf_adjustment(k, features, code)
+    weight, probability = model.score(levels, tf)
+    return levels, weight, probability
+
+
+class LocalEngine:
+    """Runs the pipeline in this process (the default engine).
+
+    Example:
+        >>> engine = LocalEngine()
+        >>> engine.name
+        'local'
+    """
+
+    name = "local"
+
+    def run(self, sources: Sequence[Source], *, settings: Settings, link_within: bool,
+            random_state: int, threshold: float) -> Result:
+        """Resolve ``sources`` into clusters and golden profiles."""
+        timer = _Timer()
+        with timer.stage("load"):
+            records, quarantine, issues, rows_in, priority = combine(sources)
+        timer.stats["records"] = len(records)
+        timer.stats["quarantined"] = len(quarantine)
+        with timer.stage("features"):
+            features = build_features(records)
+        comparisons = (
+            [Comparison(c.column, c.kind, c.tf_adjust) for c in settings.comparisons]
+            if settings.comparisons is not None
+            else choose_comparisons(features, link_within=link_within)
+        )
+        rules = list(settings.blocking) if settings.blocking is not None else \
+            choose_blocking(features, link_within=link_within)
+        rules += [r for r in settings.rules if r not in rules]
+        for column in [c.column for c in comparisons] + [k for r in rules for k in r]:
+            features[column]  # unknown names fail here, before any work  # noqa: B018
+        with timer.stage("blocking"):
+            candidates = block(features, rules, link_within=link_within,
+                               max_block_size=settings.max_block_size)
+        timer.stats["candidate_pairs"] = len(candidates)
+
+        model: FellegiSunter | None = None
+        pairs_frame = _empty_pairs()
+        edges_l = edges_r = np.empty(0, dtype=np.int64)
+        if len(records) >= 2 and comparisons and len(candidates):
+            with timer.stage("score"):
+                model = FellegiSunter(
+                    comparisons, u_sample_size=settings.u_sample_size,
+                    max_iterations=settings.em_max_iterations,
+                    tolerance=settings.em_tolerance, random_state=random_state,
+                )
+                levels, weight, probability = score_candidates(
+                    features, candidates, model, fit=True, link_within=link_within)
+                by_rule = np.zeros(len(candidates), dtype=bool)
+                for rule in settings.rules:
+                    by_rule |= _rule_agreement(features, rule, candidates.left,
+                                               candidates.right)
+                probability = np.where(by_rule, 1.0, probability)
+            keep = probability >= threshold
+            edges_l, edges_r = candidates.left[keep], candidates.right[keep]
+            pairs_frame = _pairs_frame(records, candidates, rules, comparisons, levels,
+                                       weight, probability, by_rule, settings.pairs_floor)
+        timer.stats["edges"] = len(edges_l)
+        with timer.stage("cluster"):
+            anchors = components(len(records), edges_l, edges_r)
+            ids = customer_ids(anchors, records["source"], records["source_id"])
+        clusters = pd.DataFrame({"source": records["source"], "source_id": records["source_id"],
+                                 "customer_id": ids})
+        with timer.stage("profiles"):
+            profiles = build_profiles(records, ids, priority, settings.survivorship)
+        timer.stats["customers"] = len(profiles)
+        return Result(
+            clusters=clusters, profiles=profiles, pairs=pairs_frame, quarantine=quarantine,
+            records=records, issues=issues, blocking=candidates.stats, model=model,
+            threshold=threshold, stats=timer.stats, rows_in=rows_in, _features=features,
+        )
+
+
+def _empty_pairs() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in (
+        "source_l", "source_id_l", "source_r", "source_id_r", "match_weight",
+        "match_probability", "matched_by", "blocking_rule")})
+
+
+def _pairs_frame(records: pd.DataFrame, candidates: Candidates, rules: list[tuple[str, ...]],
+                 comparisons: Sequence[Comparison], levels: np.ndarray, weight: np.ndarray,
+                 probability: np.ndarray, by_rule: np.ndarray, floor: float) -> pd.DataFrame:
+    keep = probability >= floor
+    left, right = candidates.left[keep], candidates.right[keep]
+    source = records["source"].to_numpy(dtype=object)
+    source_id = records["source_id"].to_numpy(dtype=object)
+    names = np.array([rule_name(r) for r in rules], dtype=object)
+    frame = pd.DataFrame({
+        "source_l": source[left], "source_id_l": source_id[left],
+        "source_r": source[right], "source_id_r": source_id[right],
+        "match_weight": weight[keep], "match_probability": probability[keep],
+        "matched_by": np.where(by_rule[keep], "rule", "model"),
+        "blocking_rule": names[candidates.rule[keep]],
+    })
+    for k, comparison in enumerate(comparisons):
+        frame[f"gamma_{comparison.column}"] = levels[keep, k]
+    return frame

@@ -1,0 +1,195 @@
+"""Integer-coded match features built once from a records frame.
+
+Every field the matcher touches becomes a :class:`Coded` value: a matrix of ``int32`` codes
+(one row per record, one column per value slot, ``-1`` for missing) over an array of the
+distinct values.  Exact agreement is then an integer comparison, blocking joins on integers,
+and string similarity is computed once per distinct pair of values, never per row.
+
+Derived keys (``email_key``, ``last_name_key``...) are computed on the distinct values of
+their base field and cached, so a key costs one pass over distinct values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import jellyfish
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+from .normalise import email_key
+
+__all__ = ["DERIVED_KEYS", "Coded", "Features", "build_features"]
+
+IntArray = np.ndarray
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A field as codes: ``codes[i, k]`` indexes ``values`` or is ``-1`` (missing)."""
+
+    codes: IntArray
+    values: np.ndarray
+
+    @property
+    def width(self) -> int:
+        """How many value slots each record has (1 for single-valued fields)."""
+        return int(self.codes.shape[1])
+
+    @property
+    def first(self) -> IntArray:
+        """The first slot's codes (the whole field for single-valued fields)."""
+        return self.codes[:, 0]
+
+    def counts(self) -> IntArray:
+        """How many records hold each distinct value (for term frequencies)."""
+        flat = self.codes.ravel()
+        flat = flat[flat >= 0]
+        return np.bincount(flat, minlength=len(self.values)).astype(np.int64)
+
+    def present(self) -> np.ndarray:
+        """Boolean mask of records with at least one value."""
+        return (self.codes >= 0).any(axis=1)
+
+    def derive(self, fn: Callable[[pd.Series], pd.Series]) -> Coded:
+        """A new field made by applying ``fn`` to the Series of distinct values at once."""
+        mapped = fn(pd.Series(self.values, dtype="object")).astype("object")
+        new_codes, new_values = pd.factorize(mapped, use_na_sentinel=True)
+        lookup = np.append(new_codes.astype(np.int32), np.int32(-1))
+        return Coded(lookup[self.codes], np.asarray(new_values, dtype=object))
+
+
+def _code_scalar(series: pd.Series) -> Coded:
+    codes, values = pd.factorize(series.astype("object"), use_na_sentinel=True)
+    return Coded(codes.astype(np.int32).reshape(-1, 1), np.asarray(values, dtype=object))
+
+
+def _code_multi(series: pd.Series, max_width: int = 4) -> Coded:
+    """Tuples of values -> a codes matrix with one column per slot (at most ``max_width``)."""
+    n = len(series)
+    lengths = np.fromiter((len(t) if isinstance(t, tuple) else 0 for t in series), np.int64, n)
+    width = int(min(max(lengths.max(initial=0), 1), max_width))
+    exploded = series.explode()
+    values = exploded.to_numpy(dtype=object)
+    rows = np.repeat(np.arange(n), np.maximum(lengths, 1))
+    # explode() gives one row per value and one (missing) row per empty tuple.
+    per_row = np.maximum(lengths, 1)
+    slot = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    keep = pd.notna(values) & (slot < width)
+    codes_flat, uniques = pd.factorize(pd.Series(values[keep], dtype="object"))
+    codes = np.full((n, width), -1, dtype=np.int32)
+    codes[rows[keep], slot[keep]] = codes_flat
+    return Coded(codes, np.asarray(uniques, dtype=object))
+
+
+def _metaphone(values: pd.Series) -> pd.Series:
+    return pd.Series(
+        [jellyfish.metaphone(v.replace(" ", "")) or None for v in values], dtype="object"
+    )
+
+
+def _initial(values: pd.Series) -> pd.Series:
+    return values.str[:1]
+
+
+def _prefix(length: int) -> Callable[[pd.Series], pd.Series]:
+    def prefix(values: pd.Series) -> pd.Series:
+        return values.str.replace(" ", "", regex=False).str[:length]
+    return prefix
+
+
+def _outward(values: pd.Series) -> pd.Series:
+    # UK postcodes: the part before the space; others: the first three characters.
+    spaced = values.str.contains(" ", regex=False)
+    return values.str.split(" ", n=1).str[0].where(spaced, values.str[:3])
+
+
+def _year(values: pd.Series) -> pd.Series:
+    return values.str[:4]
+
+
+#: Keys derived from a base field: name -> (base field, function on the distinct values).
+DERIVED_KEYS: dict[str, tuple[str, Callable[[pd.Series], pd.Series]]] = {
+    "first_name_key": ("first_name", _metaphone),
+    "last_name_key": ("last_name", _metaphone),
+    "first_initial": ("first_name", _initial),
+    "first_name_prefix": ("first_name", _prefix(3)),
+    "last_name_prefix": ("last_name", _prefix(4)),
+    "postcode_outward": ("postcode", _outward),
+    "dob_year": ("dob", _year),
+}
+
+
+@dataclass
+class Features:
+    """Coded fields of one records frame (sorted by source, source_id)."""
+
+    n: int
+    source: IntArray
+    source_names: np.ndarray
+    _frame: pd.DataFrame
+    _cache: dict[str, Coded] = field(default_factory=dict)
+
+    def columns(self) -> list[str]:
+        """Canonical columns available for comparison."""
+        return [c for c in self._frame.columns if c not in ("source", "source_id", "updated_at")]
+
+    def has(self, name: str) -> bool:
+        """Whether ``name`` is a column or derived key with at least one value."""
+        try:
+            return bool(self[name].present().any())
+        except ConfigError:
+            return False
+
+    def __getitem__(self, name: str) -> Coded:
+        if name in self._cache:
+            return self._cache[name]
+        coded = self._build(name)
+        self._cache[name] = coded
+        return coded
+
+    def _build(self, name: str) -> Coded:
+        if name == "email_key":
+            return self["email"].derive(email_key)
+        if name == "name_key":
+            return self._name_key()
+        if name in DERIVED_KEYS:
+            base, fn = DERIVED_KEYS[name]
+            return self[base].derive(fn)
+        if name not in self._frame.columns or name in ("source", "source_id", "updated_at"):
+            known = sorted([*self.columns(), "email_key", "name_key", *DERIVED_KEYS])
+            raise ConfigError(f"unknown field or key {name!r} in settings; known: {known}")
+        column = self._frame[name]
+        if name in ("email", "phone"):
+            return _code_multi(column)
+        if name == "dob":
+            text = column.dt.strftime("%Y%m%d").astype("object")
+            return _code_scalar(text.where(column.notna(), None))
+        return _code_scalar(column)
+
+
+    def _name_key(self) -> Coded:
+        """First and last name sounds as an unordered pair, so swapped names share a key."""
+        first, last = self["first_name_key"], self["last_name_key"]
+        union = pd.Index(np.concatenate([first.values, last.values])).unique()
+        lookup_first = np.append(union.get_indexer(first.values), -1)[first.first]
+        lookup_last = np.append(union.get_indexer(last.values), -1)[last.first]
+        lo = np.minimum(lookup_first, lookup_last).astype(np.int64)
+        hi = np.maximum(lookup_first, lookup_last).astype(np.int64)
+        both = lo >= 0
+        combined = np.where(both, lo * (len(union) + 1) + hi, -1)
+        codes, values = pd.factorize(pd.Series(combined).where(both), use_na_sentinel=True)
+        return Coded(codes.astype(np.int32).reshape(-1, 1), np.asarray(values, dtype=object))
+
+
+def build_features(records: pd.DataFrame) -> Features:
+    """Features over ``records`` (already sorted by source and source id)."""
+    source_codes, source_names = pd.factorize(records["source"], sort=True)
+    return Features(
+        n=len(records),
+        source=source_codes.astype(np.int32),
+        source_names=np.asarray(source_names, dtype=object),
+        _frame=records,
+    )

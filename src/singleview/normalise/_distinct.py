@@ -1,0 +1,115 @@
+"""Compute on distinct values once, then map the results back onto every row.
+
+Every cleaning function in this package works the same way: factorise the input, clean the
+(usually far fewer) distinct values, then expand the per-distinct results with one ``take``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+__all__ = [
+    "Cleaned",
+    "as_text",
+    "cleaned",
+    "expand",
+    "factorize",
+    "object_array",
+    "pick",
+    "reason_codes",
+]
+
+
+class Cleaned(NamedTuple):
+    """A cleaned column and, per row, why a non-blank input was nulled.
+
+    ``values`` has the input's index and holds the cleaned value or a missing value (None for
+    text, NaT for dates).  ``reasons`` has the same index, object dtype, and holds None where
+    the value was kept or the input was already blank, else a short reason code such as
+    ``"placeholder"`` or ``"invalid_syntax"``.
+    """
+
+    values: pd.Series
+    reasons: pd.Series
+
+
+def factorize(s: pd.Series) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """Codes per row (-1 where missing) and the distinct non-missing values as objects."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+def object_array(values: Any) -> npt.NDArray[np.object_]:
+    """A 1-d object array holding ``values`` as they are (no string or NA conversion)."""
+    items = list(values)
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def expand(codes: npt.NDArray[np.intp], per_distinct: Any, like: pd.Series) -> pd.Series:
+    """Spread one result per distinct value back to the rows of ``like``; missing is None."""
+    source = np.asarray(per_distinct, dtype=object)
+    extended = np.empty(len(source) + 1, dtype=object)
+    extended[:-1] = source
+    extended[-1] = None
+    extended[pd.isna(extended)] = None
+    return pd.Series(extended.take(codes), index=like.index, dtype=object, name=like.name)
+
+
+def cleaned(codes: npt.NDArray[np.intp], values: Any, reasons: Any, like: pd.Series) -> Cleaned:
+    """A text :class:`Cleaned` from per-distinct values and reasons."""
+    return Cleaned(expand(codes, values, like), expand(codes, reasons, like))
+
+
+def pick(cond: Any, yes: Any, no: Any) -> pd.Series:
+    """Object Series of ``yes`` where ``cond`` else ``no``, by position.
+
+    Unlike ``Series.where`` it never infers or downcasts a dtype (pandas 2.2 warns about that).
+    """
+    out = np.where(
+        np.asarray(cond, dtype=bool), np.asarray(yes, dtype=object), np.asarray(no, dtype=object)
+    )
+    return pd.Series(out, dtype=object)
+
+
+def reason_codes(size: int, *rules: tuple[npt.NDArray[np.bool_], str]) -> npt.NDArray[np.object_]:
+    """Per position, the code of the first rule whose mask is true; None where none is."""
+    out = np.full(size, None, dtype=object)
+    for mask, code in reversed(rules):
+        out[mask] = code
+    return out
+
+
+def _one_text(value: object) -> str | None:  # noqa: PLR0911 - one return per input type
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        # Spreadsheets turn 4223 into 4223.0: a whole float is written as the integer.
+        if number.is_integer():
+            return str(int(number))
+        return repr(number)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
+
+
+def as_text(values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """Each distinct value as text (numbers written sensibly); None where not representable."""
+    return object_array(_one_text(v) for v in values)

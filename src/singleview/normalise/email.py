@@ -1,0 +1,159 @@
+"""E-mail addresses: syntax check, placeholder addresses and a canonical matching key."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from singleview.normalise._distinct import (
+    Cleaned,
+    as_text,
+    cleaned,
+    expand,
+    factorize,
+    pick,
+    reason_codes,
+)
+from singleview.normalise.text import fold_distinct, placeholder_mask
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+__all__ = ["email_key", "normalise_email"]
+
+logger = logging.getLogger(__name__)
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# Local part: no whitespace or "@", no leading, trailing or doubled dot; domain: dotted
+# labels ending in an alphabetic TLD of two letters or more.
+_SYNTAX = rf"(?!\.)(?!.*\.\.)[^\s@]{{1,64}}(?<!\.)@(?:{_LABEL}\.)+[a-z]{{2,63}}"
+
+# Local parts that say "there is no address", whatever the domain.
+_PLACEHOLDER_LOCALS = frozenset(
+    {
+        "noemail",
+        "no.email",
+        "no-email",
+        "no_email",
+        "nomail",
+        "no.mail",
+        "nobody",
+        "noreply",
+        "no-reply",
+        "no_reply",
+        "no.reply",
+        "donotreply",
+        "do-not-reply",
+        "do.not.reply",
+        "do_not_reply",
+        "unknown",
+        "na",
+        "n.a",
+        "n.a.",
+        "n/a",
+        "none",
+        "null",
+        "nil",
+        "notknown",
+        "not.known",
+        "notprovided",
+        "not.provided",
+        "declined",
+        "refused",
+        "noaddress",
+        "no.address",
+        "dummy",
+        "fake",
+        "invalid",
+    }
+)
+# Words that, used as both local part and domain ("test@test.com"), mark a made-up address.
+_PLACEHOLDER_WORDS = frozenset(
+    {
+        "test",
+        "testing",
+        "email",
+        "mail",
+        "none",
+        "noemail",
+        "abc",
+        "asdf",
+        "qwerty",
+        "dummy",
+        "fake",
+        "sample",
+        "user",
+        "null",
+        "unknown",
+        "example",
+        "xxx",
+        "name",
+    }
+)
+_PLACEHOLDER_DOMAINS = frozenset(
+    {"example.com", "example.org", "example.net", "test.com", "domain.com", "email.email"}
+)
+# Reserved top-level domains (RFC 2606) never carry real mail.
+_RESERVED_TLDS = r"\.(?:example|invalid|localhost|test|local)$"
+
+
+def _is_placeholder(emails: pd.Series) -> npt.NDArray[np.bool_]:
+    parts = emails.str.extract(r"^(?P<local>.*)@(?P<domain>[^@]*)$")
+    local, domain = parts["local"], parts["domain"]
+    label = domain.str.split(".", n=1).str[0]
+    same = (local == label) & (local.str.len().le(2) | local.isin(_PLACEHOLDER_WORDS))
+    flagged = (
+        local.isin(_PLACEHOLDER_LOCALS)
+        | same
+        | domain.isin(_PLACEHOLDER_DOMAINS)
+        | domain.str.contains(_RESERVED_TLDS, regex=True, na=False)
+    )
+    return flagged.to_numpy(dtype=bool)
+
+
+def normalise_email(s: pd.Series) -> Cleaned:
+    """Trimmed, lower-case e-mail addresses with a light syntax check.
+
+    A leading ``mailto:`` is removed.  Addresses that do not fit ``local@domain.tld`` are
+    ``"invalid_syntax"``; made-up ones (``test@test.com``, ``noreply@…``, ``…@example.com``)
+    are ``"placeholder"``.
+
+    >>> normalise_email(pd.Series([" Bob@Example.co.uk ", "no-reply@shop.com"])).values.tolist()
+    ['bob@example.co.uk', None]
+    """
+    codes, distinct = factorize(s)
+    raw = as_text(distinct)
+    texts = pd.Series(raw, dtype=object)
+    lowered = texts.str.strip().str.lower().str.replace(r"^mailto:\s*", "", regex=True)
+    blank = np.asarray(texts.isna() | (texts.str.strip() == ""), dtype=bool)
+    valid = np.asarray(lowered.str.fullmatch(_SYNTAX, na=False), dtype=bool)
+    # "n/a", "none" or "-" in an e-mail column are placeholders, not malformed addresses.
+    placeholder = valid & _is_placeholder(lowered)
+    placeholder[~valid] = placeholder_mask(raw[~valid], fold_distinct(raw[~valid]))
+    invalid = ~blank & ~valid & ~placeholder
+    values = lowered.to_numpy(dtype=object, copy=True)
+    values[blank | invalid | placeholder] = None
+    reasons = reason_codes(len(raw), (invalid, "invalid_syntax"), (placeholder, "placeholder"))
+    return cleaned(codes, values, reasons, s)
+
+
+def email_key(s: pd.Series) -> pd.Series:
+    """A matching key for clean e-mail addresses: plus-tags dropped, Gmail dots ignored.
+
+    ``"bob+news@x.com"`` -> ``"bob@x.com"``; ``"j.smith@googlemail.com"`` ->
+    ``"jsmith@gmail.com"``.  A key whose local part would be empty keeps the address as it
+    is.  Missing stays missing.
+    """
+    codes, distinct = factorize(s)
+    emails = pd.Series(as_text(distinct), dtype=object)
+    parts = emails.str.extract(r"^(?P<local>.*)@(?P<domain>[^@]*)$")
+    local = parts["local"].str.replace(r"\+.*$", "", regex=True)
+    gmail = parts["domain"].isin(("gmail.com", "googlemail.com"))
+    local = pick(gmail, local.str.replace(".", "", regex=False), local)
+    domain = pick(gmail, "gmail.com", parts["domain"])
+    key = local + "@" + domain
+    usable = key.notna() & local.ne("") & local.notna()
+    return expand(codes, pick(usable, key, emails), s)

@@ -1,0 +1,171 @@
+"""Phone numbers to E.164 with ``phonenumbers``, one parse per distinct number."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+
+from singleview.errors import ConfigError
+from singleview.normalise._distinct import (
+    Cleaned,
+    as_text,
+    cleaned,
+    factorize,
+    object_array,
+    pick,
+    reason_codes,
+)
+from singleview.normalise.text import fold_distinct, placeholder_mask
+
+__all__ = ["WITHHELD", "normalise_phone"]
+
+logger = logging.getLogger(__name__)
+
+#: Folded words meaning the caller hid their number.
+WITHHELD: frozenset[str] = frozenset(
+    {
+        "withheld",
+        "number withheld",
+        "private",
+        "private number",
+        "anonymous",
+        "unknown",
+        "unknown number",
+        "unavailable",
+        "number unavailable",
+        "blocked",
+        "restricted",
+        "hidden",
+        "no caller id",
+        "caller id withheld",
+        "ex directory",
+        "ex dir",
+    }
+)
+# Digit runs people type when they must fill the field in.
+_FAKE_DIGITS = frozenset(
+    {
+        "123456",
+        "1234567",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "12345678901",
+        "0123456789",
+        "01234567890",
+        "987654321",
+        "9876543210",
+        "0987654321",
+    }
+)
+_EXTENSION = r"(?i)\s*(?:ext\.?|extension|x|#)\s*\d+\s*$"
+_INTERNATIONAL = r"^[\s(]*(?:\+|00)"
+_MIN_DIGITS = 6
+# Below this many digits a number without "+" cannot also hold a country code.
+_MIN_WITH_COUNTRY_CODE = 11
+_E164 = phonenumbers.PhoneNumberFormat.E164
+
+
+def _region_code(region: str | None) -> str | None:
+    if region is None:
+        return None
+    code = region.strip().upper()
+    code = "GB" if code == "UK" else code
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(
+            f"Unknown phone region {region!r}: use an ISO 3166 alpha-2 code such as 'GB'."
+        )
+    return code
+
+
+def _e164(number: str, region: str | None) -> str | None:
+    """The number in E.164 when ``phonenumbers`` says it is valid, else None."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return None
+    # Checking the country's main region first skips a scan of every region sharing the code
+    # (+44 is also GG, IM and JE); only numbers failing it pay for the full check.
+    main_region = phonenumbers.region_code_for_country_code(parsed.country_code or 0)
+    if not (
+        phonenumbers.is_valid_number_for_region(parsed, main_region)
+        or phonenumbers.is_valid_number(parsed)
+    ):
+        return None
+    return str(phonenumbers.format_number(parsed, _E164))
+
+
+def _parse_keys(keys: list[str], region: str | None) -> dict[str, str | None]:
+    """E.164 per distinct key (``"+<digits>"`` or national ``"<digits>"``); None if invalid."""
+    out: dict[str, str | None] = {}
+    for key in keys:
+        international = key.startswith("+")
+        result = (
+            _e164(key, None if international else region)
+            if (international or region is not None)
+            else None
+        )
+        # "447700900123" (an E.164 number that lost its "+", often via a spreadsheet).
+        if (
+            result is None
+            and not international
+            and not key.startswith("0")
+            and len(key) >= (_MIN_WITH_COUNTRY_CODE if region is None else 10)
+        ):
+            result = _e164("+" + key, None)
+        out[key] = result
+    return out
+
+
+def normalise_phone(s: pd.Series, region: str | None) -> Cleaned:
+    """Phone numbers in E.164 (``"+447911123456"``), keeping only valid numbers.
+
+    ``region`` (ISO alpha-2, e.g. ``"GB"``) reads national numbers such as
+    ``"07911 123456"``; international forms (``"+44 (0)7911 123456"``, ``"0044 …"``) need
+    none.  Extensions are dropped.  Reasons: ``"withheld"`` ("Number withheld"),
+    ``"placeholder"`` (fewer than six digits, one digit repeated, ``"123456789"``),
+    ``"no_region"`` (a national number and ``region`` is None), ``"invalid_number"``.
+    A run of 11+ digits without ``+`` that is valid as an international number is accepted
+    as one (``447911123456`` from a spreadsheet).
+    """
+    region_code = _region_code(region)
+    codes, distinct = factorize(s)
+    raw = as_text(distinct)
+    texts = pd.Series(raw, dtype=object)
+    blank = np.asarray(texts.isna() | (texts.str.strip() == ""), dtype=bool)
+    folded = fold_distinct(raw)
+    withheld = np.asarray(pd.Series(folded, dtype=object).isin(WITHHELD), dtype=bool)
+
+    main = texts.str.replace(r"\(0\)", "", regex=True).str.replace(_EXTENSION, "", regex=True)
+    international = np.asarray(main.str.contains(_INTERNATIONAL, na=False), dtype=bool)
+    digits = main.str.replace(r"\D", "", regex=True).fillna("")
+    digits = pick(international & digits.str.startswith("00"), digits.str[2:], digits)
+    count = digits.str.len().to_numpy()
+    fake = (
+        ((count > 0) & (count < _MIN_DIGITS))
+        | digits.str.fullmatch(r"(\d)\1+").to_numpy(dtype=bool)
+        | digits.isin(_FAKE_DIGITS).to_numpy()
+    )
+    placeholder = ~blank & ~withheld & (fake | placeholder_mask(raw, folded))
+    skipped = blank | withheld | placeholder
+    invalid = ~skipped & (count == 0)
+
+    keys = np.where(international, "+" + digits.to_numpy(dtype=object), digits.to_numpy())
+    todo = ~skipped & ~invalid
+    parsed = _parse_keys(list(pd.unique(keys[todo])), region_code)
+    values = object_array(parsed.get(k) if t else None for k, t in zip(keys, todo, strict=True))
+    failed = todo & pd.isna(values)
+    no_region = failed & ~international & (region_code is None)
+    invalid |= failed & ~no_region
+    reasons = reason_codes(
+        len(raw),
+        (withheld & ~blank, "withheld"),
+        (placeholder, "placeholder"),
+        (no_region, "no_region"),
+        (invalid, "invalid_number"),
+    )
+    logger.debug("phone: %d distinct values, %d parsed", len(raw), len(parsed))
+    return cleaned(codes, values, reasons, s)

@@ -1,0 +1,121 @@
+"""The outcome of a resolution run and what a user does with it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError, NotFittedError
+from .features import Features
+from .model import FellegiSunter
+
+__all__ = ["Result"]
+
+RecordKey = tuple[str, str]
+
+
+@dataclass
+class Result:
+    """Everything :func:`singleview.resolve` produced.
+
+    Attributes:
+        clusters: one row per resolved input record: ``source``, ``source_id``,
+            ``customer_id``.
+        profiles: one row per customer: ``customer_id``, ``n_records``, ``sources``, every
+            canonical field with ``<field>__source`` and ``<field>__source_id`` (provenance).
+        pairs: scored candidate pairs at or above ``settings.pairs_floor``: both records,
+            ``match_weight``, ``match_probability``, ``matched_by`` (``model`` or ``rule``),
+            the blocking rule that found it and one ``gamma_<column>`` level per comparison.
+        quarantine: rejected input rows with a ``reason``.
+        records: the normalised records that were resolved.
+        issues: counts of values nulled or rejected by normalisation, per source and reason.
+        blocking: per blocking rule: blocks, pairs, new pairs, skipped oversized blocks.
+        model: the fitted Fellegi-Sunter model (``None`` with fewer than two records).
+        stats: per-stage counts and timings (seconds).
+    """
+
+    clusters: pd.DataFrame
+    profiles: pd.DataFrame
+    pairs: pd.DataFrame
+    quarantine: pd.DataFrame
+    records: pd.DataFrame
+    issues: pd.DataFrame
+    blocking: pd.DataFrame
+    model: FellegiSunter | None
+    threshold: float
+    stats: dict[str, Any] = field(default_factory=dict)
+    rows_in: dict[str, int] = field(default_factory=dict)
+    _features: Features | None = field(default=None, repr=False)
+
+    # -- inspection ------------------------------------------------------------------------
+    def _position(self, key: RecordKey) -> int:
+        source, source_id = key
+        index = pd.MultiIndex.from_arrays([self.records["source"], self.records["source_id"]])
+        position = index.get_indexer(pd.MultiIndex.from_tuples([(source, str(source_id))]))[0]
+        if position < 0:
+            raise ConfigError(
+                f"record ({source!r}, <id>) is not among the resolved records; check the "
+                "source name and id (quarantined records are in result.quarantine)"
+            )
+        return int(position)
+
+    def explain(self, a: RecordKey, b: RecordKey) -> pd.DataFrame:
+        """The weight waterfall for two records, ``(source, source_id)`` each.
+
+        One row for the prior, one per comparison (level, m, u, weight, term-frequency
+        adjustment), one for the total with its match probability.  Works for any two
+        resolved records, also a pair that blocking never generated.
+        """
+        if self.model is None or self._features is None:
+            raise NotFittedError("this result has no model (fewer than two records)")
+        left = np.array([self._position(a)])
+        right = np.array([self._position(b)])
+        levels, tf = [], []
+        for k, comparison in enumerate(self.model.comparisons):
+            level, exact = comparison.compare(self._features, left, right)
+            levels.append(level[0])
+            adjust = self.model.tf_adjustment(k, self._features, exact)
+            tf.append(adjust[0])
+        return self.model.explain(np.array(levels), np.array(tf))
+
+    def summary(self, *, profiles: int = 3) -> str:
+        """A short text report: records per source, quarantine, pairs, customers, profiles."""
+        from .report import summary_text
+
+        return summary_text(self, profiles=profiles)
+
+    # -- output ----------------------------------------------------------------------------
+    def save(self, directory: str | Path) -> Path:
+        """Write clusters, profiles, pairs, quarantine, records and issues as Parquet, the
+        model as ``model.json`` and the stats as ``stats.json``, under ``directory``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        frames = {
+            "clusters": self.clusters, "profiles": self.profiles, "pairs": self.pairs,
+            "quarantine": self.quarantine, "records": self.records, "issues": self.issues,
+            "blocking": self.blocking,
+        }
+        for name, frame in frames.items():
+            _to_parquet(frame, out / f"{name}.parquet")
+        if self.model is not None:
+            self.model.save(out / "model.json")
+        (out / "stats.json").write_text(json.dumps(self.stats, indent=1, default=str),
+                                        encoding="utf-8")
+        (out / "summary.txt").write_text(self.summary() + "\n", encoding="utf-8")
+        return out
+
+
+def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
+    clean = frame.copy()
+    for column in clean.columns:
+        if clean[column].dtype == object:
+            sample = clean[column].dropna()
+            if len(sample) and isinstance(sample.iloc[0], tuple):
+                clean[column] = clean[column].map(
+                    lambda v: list(v) if isinstance(v, tuple) else v)
+    clean.to_parquet(path, index=False)

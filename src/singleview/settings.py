@@ -1,0 +1,111 @@
+"""Settings for a resolution run: comparisons, blocking, model, clustering, survivorship.
+
+Everything has a default chosen from the fields present (zero configuration); pass a
+:class:`Settings` to override any part.  Settings are frozen pydantic models that reject
+unknown keys, so a typo names the field it came from.
+
+Example:
+    >>> import singleview as sv
+    >>> settings = sv.Settings(threshold=0.95, blocking=[["email_key"], ["dob", "last_name_key"]])
+    >>> settings.threshold
+    0.95
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "COMPARISON_KINDS",
+    "DEFAULT_THRESHOLD",
+    "SURVIVORSHIP_RULES",
+    "ComparisonSettings",
+    "Settings",
+    "SurvivorshipSettings",
+]
+
+#: Default match probability at or above which a pair links two records.
+DEFAULT_THRESHOLD = 0.9
+
+ComparisonKind = Literal[
+    "first_name",
+    "last_name",
+    "middle_name",
+    "name",
+    "date",
+    "email",
+    "phone",
+    "postcode",
+    "city",
+    "address",
+    "identifier",
+    "exact",
+    "text",
+]
+COMPARISON_KINDS: tuple[str, ...] = ComparisonKind.__args__  # type: ignore[attr-defined]
+
+SurvivorshipRule = Literal[
+    "source_priority", "most_recent", "most_frequent", "longest", "first_non_null"
+]
+SURVIVORSHIP_RULES: tuple[str, ...] = SurvivorshipRule.__args__  # type: ignore[attr-defined]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ComparisonSettings(_Frozen):
+    """One comparison: which canonical column, compared how, with term-frequency or not.
+
+    ``column`` is a canonical column (``first_name``, ``email``, ``id_account``,
+    ``extra_occupation``...).  ``kind`` picks the ordered levels (see
+    :mod:`singleview.comparisons`).  ``tf_adjust`` weights an exact agreement by how rare the
+    shared value is.
+    """
+
+    column: str
+    kind: ComparisonKind
+    tf_adjust: bool = False
+
+
+class SurvivorshipSettings(_Frozen):
+    """Which rule picks each golden field; fields not named use the defaults.
+
+    Rules: ``source_priority`` (the most trusted source, then the newest), ``most_recent``,
+    ``most_frequent`` (ties to the most recent), ``longest``, ``first_non_null`` (by source
+    priority, then source and source id).
+    """
+
+    rules: dict[str, SurvivorshipRule] = Field(default_factory=dict)
+    #: Fields taken together from one record (the most complete, then by the group's rule).
+    address_group: tuple[str, ...] = ("address_line", "city", "postcode", "country")
+
+
+class Settings(_Frozen):
+    """Every knob of a resolution run.  ``None`` means: choose from the data."""
+
+    comparisons: tuple[ComparisonSettings, ...] | None = None
+    #: Blocking rules: each a list of key names (canonical columns or derived keys such as
+    #: ``email_key``, ``last_name_key``, ``first_name_key``, ``first_initial``).
+    blocking: tuple[tuple[str, ...], ...] | None = None
+    #: Blocks with more records than this are skipped with a warning (generic values).
+    max_block_size: int = Field(default=1000, gt=1)
+    #: Pairs agreeing exactly on every column of one of these rules are matches outright.
+    rules: tuple[tuple[str, ...], ...] = ()
+    threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0.0, lt=1.0)
+    #: Random record pairs drawn to estimate u (non-match agreement rates).
+    u_sample_size: int = Field(default=1_000_000, gt=0)
+    em_max_iterations: int = Field(default=100, gt=0)
+    em_tolerance: float = Field(default=1e-6, gt=0.0)
+    #: Pairs below this match probability are dropped from ``result.pairs``.
+    pairs_floor: float = Field(default=0.01, ge=0.0, lt=1.0)
+    survivorship: SurvivorshipSettings = Field(default_factory=SurvivorshipSettings)
+
+    @field_validator("blocking", "rules", mode="before")
+    @classmethod
+    def _lists_to_tuples(cls, value: object) -> object:
+        if isinstance(value, list):
+            return tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        return value

@@ -1,0 +1,175 @@
+"""Vectorised building blocks for records, quarantine and issues frames.
+
+Text columns produced here are ``object`` columns holding python ``str`` or ``None``: the
+same marker on pandas 2 and 3, whatever the input's string dtype.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from singleview.schema import ISSUE_COLUMNS, QUARANTINE_COLUMNS, empty_issues, empty_quarantine
+
+__all__ = [
+    "IssueCounter",
+    "as_text",
+    "blank_to_na",
+    "clean_identifier",
+    "missing_text",
+    "quarantine_rows",
+    "to_tuples",
+]
+
+# Strong identifiers that are really "no value": a shared placeholder would link strangers.
+_PLACEHOLDER_ID = r"(?i)^(?:0+|n/?a|none|null|nil|unknown|tbc|tba|-+|\?+|x+|9{6,})$"
+
+
+def missing_text(index: pd.Index) -> pd.Series:
+    """An object column of ``None`` on ``index``."""
+    return pd.Series(np.full(len(index), None, dtype=object), index=index, dtype=object)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """``values`` as an object column of python ``str``, missing as ``None``."""
+    result = values.astype(object)
+    return result.where(values.notna(), None)
+
+
+def blank_to_na(values: pd.Series) -> pd.Series:
+    """Strip surrounding white space; blank strings become missing (``None``)."""
+    text = as_text(values)
+    stripped = text.str.strip()
+    return stripped.where(stripped.notna() & stripped.ne(""), None).astype(object)
+
+
+def _to_string(values: pd.Series) -> pd.Series:
+    """Render ids as strings: ``123.0`` -> ``"123"``; strings are kept as they are."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return as_text(values.astype(str).where(values.notna()))
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return as_text(values.astype(str).where(values.notna()))
+    if pd.api.types.is_float_dtype(values.dtype):
+        # Beyond 2**53 a float no longer holds every integer exactly: leave it as written.
+        whole = values.notna() & values.abs().lt(2**53) & values.eq(values.round())
+        as_int = values.where(whole, 0).astype("int64").astype(str)
+        return as_text(as_int.where(whole, values.astype(str)).where(values.notna()))
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return as_text(values)
+    # Mixed python objects (a frame built from lists): convert each kind once.
+    is_number = values.map(lambda v: isinstance(v, int | float | np.number) and v is not True)
+    numbers = pd.to_numeric(values.where(is_number & values.notna()), errors="coerce")
+    rendered = _to_string(numbers.astype("float64"))
+    text = values.astype(str).where(values.notna())
+    return as_text(rendered.where(numbers.notna(), text))
+
+
+def clean_identifier(values: pd.Series, *, placeholders: bool) -> tuple[pd.Series, pd.Series]:
+    """Clean an id column; returns (values, reasons) with reason ``"placeholder"`` when nulled.
+
+    ``placeholders=False`` only treats blanks as missing (used for ``source_id``).
+    """
+    text = blank_to_na(_to_string(values))
+    reasons = missing_text(values.index)
+    if placeholders:
+        fake = text.str.fullmatch(_PLACEHOLDER_ID).eq(True)
+        text = text.where(~fake, None)
+        reasons = reasons.where(~fake, "placeholder")
+    return as_text(text), reasons
+
+
+def to_tuples(frame: pd.DataFrame) -> pd.Series:
+    """One tuple per row of the non-missing values, de-duplicated, in column order."""
+    n, k = frame.shape
+    out = np.empty(n, dtype=object)
+    out.fill(())
+    if n and k:
+        long = pd.DataFrame(
+            {
+                "row": np.tile(np.arange(n), k),
+                "value": np.concatenate([frame.iloc[:, j].to_numpy(object) for j in range(k)]),
+            }
+        )
+        long = long[long["value"].notna()].drop_duplicates()
+        # Values are laid out column by column, so a stable sort by row keeps column order.
+        long = long.sort_values("row", kind="stable")
+        rows = long["row"].to_numpy()
+        values = long["value"].to_numpy(object)
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
+        sizes = np.diff(np.r_[starts, len(rows)])
+        per_value = np.repeat(sizes, sizes)
+        # Rows holding the same number of values form a 2-d block: map(tuple) over its rows
+        # builds every tuple in C, one pass per distinct size (usually one or two).
+        for size in np.unique(sizes):
+            block = values[per_value == size].reshape(-1, size)
+            out[rows[starts[sizes == size]]] = _object_array(list(map(tuple, block)))
+    return pd.Series(out, index=frame.index, dtype=object)
+
+
+def _object_array(items: list[tuple[object, ...]]) -> npt.NDArray[np.object_]:
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
+
+
+def quarantine_rows(
+    source: str, raw: pd.DataFrame, source_ids: pd.Series, reasons: pd.Series
+) -> pd.DataFrame:
+    """Quarantine rows for every row of ``raw`` whose reason is not missing."""
+    chosen = reasons.notna()
+    if not chosen.any():
+        return empty_quarantine()
+    rows = raw[chosen]
+    text = rows.to_json(
+        orient="records", lines=True, date_format="iso", default_handler=str
+    ).splitlines()
+    frame = pd.DataFrame(
+        {
+            "source": source,
+            "source_id": as_text(source_ids[chosen]).to_numpy(object),
+            "reason": reasons[chosen].to_numpy(object),
+            "row": text,
+        }
+    ).astype(object)
+    return frame[list(QUARANTINE_COLUMNS)]
+
+
+class IssueCounter:
+    """Counts values nulled or rejected per (field, reason)."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[str, str]] = Counter()
+
+    def add(self, field: str, reasons: pd.Series | None) -> None:
+        """Count the non-missing reason codes in ``reasons``."""
+        if reasons is None:
+            return
+        for reason, count in reasons.dropna().astype(str).value_counts().items():
+            self._counts[(field, str(reason))] += int(count)
+
+    def add_count(self, field: str, reason: str, count: int) -> None:
+        """Count ``count`` more values of ``field`` nulled for ``reason``."""
+        if count:
+            self._counts[(field, reason)] += int(count)
+
+    def frame(self, source: str, fields: Sequence[str] | None = None) -> pd.DataFrame:
+        """The issues frame for ``source`` (optionally only for ``fields``)."""
+        items = sorted(
+            (key, n) for key, n in self._counts.items() if fields is None or key[0] in fields
+        )
+        if not items:
+            return empty_issues()
+        frame = pd.DataFrame(
+            {
+                "source": [source] * len(items),
+                "field": [key[0] for key, _ in items],
+                "reason": [key[1] for key, _ in items],
+            },
+            dtype=object,
+        )
+        frame["count"] = np.array([n for _, n in items], dtype="int64")
+        return frame[list(ISSUE_COLUMNS)]

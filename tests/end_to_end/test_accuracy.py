@@ -1,0 +1,46 @@
+"""Zero-configuration accuracy on labelled data: regression tests, not timings.
+
+Only column mappings and ``link_within_sources`` are given; comparisons, blocking and the
+model are chosen and trained by singleview.  The floors are Splink 5.0's scores with
+hand-written settings from its own documentation on the same data.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import singleview as sv
+from tests.datasets import fake_1000, febrl3, febrl4
+
+
+@pytest.fixture(scope="module")
+def febrl4_result() -> tuple[sv.Result, pd.DataFrame]:
+    sources, truth = febrl4()
+    return sv.resolve(sources, link_within_sources=False), truth
+
+
+def test_febrl4_cross_source_link(febrl4_result: tuple[sv.Result, pd.DataFrame]) -> None:
+    result, truth = febrl4_result
+    scores = sv.evaluate(result.clusters, truth)
+    assert scores.pairwise_f1 >= 0.999, scores
+
+
+def test_febrl4_link_only_makes_no_within_source_pairs(
+    febrl4_result: tuple[sv.Result, pd.DataFrame],
+) -> None:
+    result, _ = febrl4_result
+    assert (result.pairs["source_l"] != result.pairs["source_r"]).all()
+    assert result.blocking["pairs"].sum() >= len(result.pairs)
+
+
+def test_febrl3_dedupe() -> None:
+    sources, truth = febrl3()
+    scores = sv.evaluate(sv.resolve(sources).clusters, truth)
+    assert scores.pairwise_f1 >= 0.997, scores
+
+
+def test_splink_fake_1000() -> None:
+    sources, truth = fake_1000()
+    scores = sv.evaluate(sv.resolve(sources).clusters, truth)
+    assert scores.pairwise_f1 >= 0.92, scores

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from singleview.errors import ConfigError
+from singleview.normalise import normalise_phone
+
+GB_MOBILE = "+447911123456"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "07911 123456",
+        "(07911) 123-456",
+        "+44 (0)7911 123456",
+        "0044 7911 123456",
+        "447911123456",
+        447911123456.0,
+        447911123456,
+        "07911 123456 x123",
+        "07911 123456 ext. 12",
+    ],
+)
+def test_gb_formats(raw: object) -> None:
+    out = normalise_phone(pd.Series([raw], dtype=object), "GB")
+    assert out.values.tolist() == [GB_MOBILE]
+    assert out.reasons.tolist() == [None]
+
+
+def test_reasons() -> None:
+    cases = {
+        "Number withheld": "withheld",
+        "PRIVATE": "withheld",
+        "0000000000": "placeholder",
+        "1111111111": "placeholder",
+        "1234567890": "placeholder",
+        "0123456789": "placeholder",
+        "12345": "placeholder",
+        "n/a": "placeholder",
+        "call me": "invalid_number",
+        "07700 900123": "invalid_number",  # Ofcom drama range: not a valid number
+        "0791112": "invalid_number",
+    }
+    out = normalise_phone(pd.Series(list(cases)), "GB")
+    assert out.values.isna().all()
+    assert out.reasons.tolist() == list(cases.values())
+
+
+def test_no_region() -> None:
+    s = pd.Series(["07911 123456", "+1 202 555 0123", "447911123456", "", None])
+    out = normalise_phone(s, None)
+    assert out.values.tolist() == [None, "+12025550123", GB_MOBILE, None, None]
+    assert out.reasons.tolist() == ["no_region", None, None, None, None]
+
+
+def test_other_region_and_index() -> None:
+    s = pd.Series(["0412 345 678", "(02) 9876 5432"], index=["x", "y"], name="phone")
+    out = normalise_phone(s, "au")
+    assert out.values.tolist() == ["+61412345678", "+61298765432"]
+    assert out.values.index.tolist() == ["x", "y"]
+    assert s.tolist() == ["0412 345 678", "(02) 9876 5432"]
+
+
+def test_bad_region_is_config_error() -> None:
+    with pytest.raises(ConfigError):
+        normalise_phone(pd.Series(["1"]), "XX")
+
+
+def test_all_missing_and_empty() -> None:
+    out = normalise_phone(pd.Series([None, None], dtype=object), "GB")
+    assert out.values.tolist() == [None, None]
+    assert out.reasons.tolist() == [None, None]
+    assert len(normalise_phone(pd.Series([], dtype=object), "GB").values) == 0
+
+
+def test_repeated_values_parse_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import phonenumbers
+
+    calls: list[str] = []
+    real_parse = phonenumbers.parse
+
+    def counting_parse(number: str, region: str | None = None) -> object:
+        calls.append(number)
+        return real_parse(number, region)
+
+    monkeypatch.setattr(phonenumbers, "parse", counting_parse)
+    s = pd.Series(["07911 123456", "07911123456", "(07911) 123456"] * 1000)
+    assert normalise_phone(s, "GB").values.eq(GB_MOBILE).all()
+    assert len(calls) == 1
