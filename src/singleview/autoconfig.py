@@ -12,6 +12,7 @@ import logging
 
 import numpy as np
 
+from .blocking import count_pairs
 from .comparisons import Comparison
 from .features import Features
 from .schema import EXTRA_PREFIX, ID_PREFIX
@@ -52,6 +53,17 @@ _BLOCKING: tuple[tuple[str, ...], ...] = (
     ("dob", "city"),
 )
 
+#: Broader rules, added one by one while the total pair count stays within the budget:
+#: on small data they find the true pairs whose every combined key has a typo.
+_WIDE_BLOCKING: tuple[tuple[str, ...], ...] = (
+    ("dob",),
+    ("last_name_key",),
+    ("first_name",),
+    ("postcode",),
+    ("first_name_key", "dob_year"),
+    ("last_name_prefix",),
+)
+
 
 def usable(features: Features, name: str, *, link_within: bool) -> bool:
     """Whether a field is worth comparing or blocking on."""
@@ -87,8 +99,10 @@ def choose_comparisons(features: Features, *, link_within: bool) -> list[Compari
     return chosen
 
 
-def choose_blocking(features: Features, *, link_within: bool) -> list[tuple[str, ...]]:
-    """Blocking rules whose every key is usable: identifiers first, then the defaults."""
+def choose_blocking(features: Features, *, link_within: bool, pairs_per_record: float,
+                    max_block_size: int) -> list[tuple[str, ...]]:
+    """Blocking rules whose every key is usable: identifiers first, then the defaults, then
+    broader rules while the pairs they make stay under ``pairs_per_record`` per record."""
     rules: list[tuple[str, ...]] = [
         (c,) for c in features.columns()
         if c.startswith(ID_PREFIX) and usable(features, c, link_within=link_within)
@@ -98,5 +112,16 @@ def choose_blocking(features: Features, *, link_within: bool) -> list[tuple[str,
             rules.append(rule)
     if not rules and usable(features, "full_name", link_within=link_within):
         rules.append(("full_name",))
-    logger.info("zero-config blocking: %d rules", len(rules))
+    budget = pairs_per_record * features.n
+    spent = int(count_pairs(features, rules, link_within=link_within,
+                            max_block_size=max_block_size)["pairs"].sum()) if rules else 0
+    for rule in _WIDE_BLOCKING:
+        if not all(usable(features, key, link_within=link_within) for key in rule):
+            continue
+        cost = int(count_pairs(features, [rule], link_within=link_within,
+                               max_block_size=max_block_size)["pairs"].sum())
+        if spent + cost <= budget:
+            rules.append(rule)
+            spent += cost
+    logger.info("zero-config blocking: %d rules, at most %d pairs", len(rules), spent)
     return rules

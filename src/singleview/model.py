@@ -140,36 +140,47 @@ class FellegiSunter:
         return u
 
     def _em(self, levels: np.ndarray) -> tuple[list[np.ndarray], float, int]:
+        """m and the match rate by EM on the candidate pairs' level patterns.
+
+        Non-matches among candidates agree more often than random pairs (blocking chose
+        them for agreeing), so EM fits their own agreement rates (``u`` among candidates)
+        alongside m, starting from the random-pair u.  Only m and the match rate are kept:
+        scores use the random-pair u, which describes the population the prior is about.
+        """
         patterns, counts = pattern_counts(levels)
         weights = counts.astype(np.float64)
         m = [_initial_m(len(c.labels)) for c in self.comparisons]
+        u = [np.array(v, dtype=np.float64) for v in self.u_]
         lam = 0.1
         iteration = 0
         for iteration in range(1, self.max_iterations + 1):  # noqa: B007 - reported below
             log_odds = np.full(len(patterns), np.log(lam / (1 - lam)))
-            for k, comparison in enumerate(self.comparisons):
+            for k in range(len(self.comparisons)):
                 column = patterns[:, k]
                 known = column >= 0
-                ratio = np.log(m[k] / self.u_[k])
-                log_odds[known] += ratio[column[known]]
+                log_odds[known] += np.log(m[k] / u[k])[column[known]]
             posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
             matched = weights * posterior
-            new_m = []
-            for k, comparison in enumerate(self.comparisons):
-                column = patterns[:, k]
-                known = column >= 0
-                totals = np.bincount(column[known], weights=matched[known],
-                                     minlength=len(comparison.labels))
-                new_m.append((totals + _EPS) / (totals.sum() + _EPS * len(totals)))
+            unmatched = weights - matched
+            new_m = [self._m_step(patterns[:, k], matched, len(c.labels))
+                     for k, c in enumerate(self.comparisons)]
+            new_u = [self._m_step(patterns[:, k], unmatched, len(c.labels))
+                     for k, c in enumerate(self.comparisons)]
             new_lam = float(np.clip(matched.sum() / max(weights.sum(), 1.0), _EPS, 1 - _EPS))
             change = max(
                 abs(new_lam - lam),
                 *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)),
             )
-            m, lam = new_m, new_lam
+            m, u, lam = new_m, new_u, new_lam
             if change < self.tolerance:
                 break
         return m, lam, iteration
+
+    @staticmethod
+    def _m_step(column: np.ndarray, weights: np.ndarray, n_levels: int) -> np.ndarray:
+        known = column >= 0
+        totals = np.bincount(column[known], weights=weights[known], minlength=n_levels)
+        return (totals + _EPS) / (totals.sum() + _EPS * n_levels)
 
     def _term_frequencies(self, features: Features) -> dict[str, pd.Series]:
         tf = {}

@@ -92,6 +92,9 @@ class Settings(_Frozen):
     blocking: tuple[tuple[str, ...], ...] | None = None
     #: Blocks with more records than this are skipped with a warning (generic values).
     max_block_size: int = Field(default=1000, gt=1)
+    #: Zero-config blocking adds broader rules while candidate pairs stay under this many
+    #: per record (small data gets wide blocking, large data stays bounded).
+    pairs_per_record: float = Field(default=20.0, ge=0.0)
     #: Pairs agreeing exactly on every column of one of these rules are matches outright.
     rules: tuple[tuple[str, ...], ...] = ()
     threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0.0, lt=1.0)

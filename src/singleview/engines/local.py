@@ -151,7 +151,9 @@ class LocalEngine:
             else choose_comparisons(features, link_within=link_within)
         )
         rules = list(settings.blocking) if settings.blocking is not None else \
-            choose_blocking(features, link_within=link_within)
+            choose_blocking(features, link_within=link_within,
+                            pairs_per_record=settings.pairs_per_record,
+                            max_block_size=settings.max_block_size)
         rules += [r for r in settings.rules if r not in rules]
         for column in [c.column for c in comparisons] + [k for r in rules for k in r]:
             features[column]  # unknown names fail here, before any work  # noqa: B018

@@ -32,13 +32,15 @@ _NUMERIC_WIDTH = {"US": 5, "AU": 4}
 _PLACEHOLDER = r"[0X\s-]+|ZZ99 ?9ZZ"
 
 
-def normalise_postcode(s: pd.Series, country: str | None = "GB") -> Cleaned:
+def normalise_postcode(s: pd.Series, country: str | None = None) -> Cleaned:
     """Upper-case postcodes with canonical spacing for ``country``.
 
     ``"GB"`` (or ``"UK"``): validated, one space before the last three characters
     (``"sw1a1aa"`` -> ``"SW1A 1AA"``), else ``"invalid_syntax"``.  ``"US"``: the five-digit
     ZIP (ZIP+4 dropped), else ``"invalid_syntax"``.  Any other country or None: upper case,
-    letters and digits separated by single spaces.  Numeric US and AU codes that lost their
+    letters and digits separated by single spaces, except that a value which is a complete
+    UK postcode gets the GB spacing (so "sw1a1aa" and "SW1A 1AA" agree when the country is
+    unknown; no other country's codes have that shape).  Numeric US and AU codes that lost their
     leading zeros are padded (``800`` -> ``"0800"`` for AU).  ``"00000"``, ``"XXX"``,
     ``"unknown"`` and the like are ``"placeholder"``.
     """
@@ -66,6 +68,9 @@ def normalise_postcode(s: pd.Series, country: str | None = "GB") -> Cleaned:
         values = compact.str.extract(rf"^{_US}$")["zip"].to_numpy(dtype=object, copy=True)
     else:
         values = spaced.to_numpy(dtype=object, copy=True)
+        parts = compact.str.extract(rf"^{_GB}$")
+        british = parts["out"].notna().to_numpy(dtype=bool)
+        values[british] = (parts["out"] + " " + parts["in"]).to_numpy(dtype=object)[british]
     found = ~pd.isna(values) & (values != "")
     invalid = ~blank & ~placeholder & ~found
     values[blank | placeholder | invalid] = None

@@ -205,10 +205,11 @@ class MappedSource:
             return nz.normalise_postcode(values)
         out = missing_text(values.index)
         why = missing_text(values.index)
-        # Default to GB where the record's country is unknown; one call per distinct country.
-        keys = country.fillna("GB")
+        # One call per distinct country; where it is unknown the postcode is cleaned
+        # generically (complete UK postcodes still get their canonical spacing).
+        keys = country.fillna("")
         for code, rows in keys.groupby(keys, sort=True).groups.items():
-            part = nz.normalise_postcode(values.loc[rows], str(code))
+            part = nz.normalise_postcode(values.loc[rows], str(code) or None)
             out.loc[rows] = as_text(part.values)
             why.loc[rows] = as_text(part.reasons)
         return nz.Cleaned(out, why)

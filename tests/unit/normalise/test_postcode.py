@@ -53,3 +53,10 @@ def test_does_not_mutate_and_empty() -> None:
     assert s.tolist() == ["sw1a1aa"]
     out = normalise_postcode(pd.Series([], dtype=object))
     assert len(out.values) == 0
+
+
+def test_unknown_country_is_generic_but_formats_uk_shapes() -> None:
+    s = pd.Series(["4223", "sw1a1aa", "qq1 1aa", "2000 ", "xxx"])
+    out = normalise_postcode(s)
+    assert out.values.tolist() == ["4223", "SW1A 1AA", "QQ1 1AA", "2000", None]
+    assert out.reasons.tolist() == [None, None, None, None, "placeholder"]
