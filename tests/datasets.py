@@ -21,23 +21,32 @@ FEBRL_COLUMNS = {
 
 
 def read_febrl(name: str) -> pd.DataFrame:
-    frame = pd.read_csv(DATA / "febrl" / name, dtype=str, skipinitialspace=True,
-                        keep_default_na=False)
+    frame = pd.read_csv(
+        DATA / "febrl" / name, dtype=str, skipinitialspace=True, keep_default_na=False
+    )
     frame.columns = [c.strip() for c in frame.columns]
     return frame.apply(lambda col: col.str.strip())
 
 
 def febrl_truth(frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    return pd.DataFrame({
-        "source": source,
-        "source_id": frame["rec_id"],
-        "entity_id": frame["rec_id"].str.extract(r"rec-(\d+)")[0],
-    })
+    return pd.DataFrame(
+        {
+            "source": source,
+            "source_id": frame["rec_id"],
+            "entity_id": frame["rec_id"].str.extract(r"rec-(\d+)")[0],
+        }
+    )
 
 
 def febrl_source(frame: pd.DataFrame, name: str) -> sv.FrameSource:
-    return sv.FrameSource(frame, name=name, id_column="rec_id", columns=FEBRL_COLUMNS,
-                          ids=["soc_sec_id"], extra=["address_2", "state"])
+    return sv.FrameSource(
+        frame,
+        name=name,
+        id_column="rec_id",
+        columns=FEBRL_COLUMNS,
+        ids=["soc_sec_id"],
+        extra=["address_2", "state"],
+    )
 
 
 def febrl4() -> tuple[list[sv.FrameSource], pd.DataFrame]:
@@ -53,9 +62,19 @@ def febrl3() -> tuple[list[sv.FrameSource], pd.DataFrame]:
 
 def fake_1000() -> tuple[list[sv.FrameSource], pd.DataFrame]:
     frame = pd.read_csv(DATA / "splink_fake_1000" / "fake_1000.csv", dtype=str)
-    source = sv.FrameSource(frame, name="fake", id_column="unique_id", columns={
-        "first_name": "first_name", "last_name": "surname", "dob": "dob", "city": "city",
-        "email": "email"})
-    truth = pd.DataFrame({"source": "fake", "source_id": frame["unique_id"],
-                          "entity_id": frame["cluster"]})
+    source = sv.FrameSource(
+        frame,
+        name="fake",
+        id_column="unique_id",
+        columns={
+            "first_name": "first_name",
+            "last_name": "surname",
+            "dob": "dob",
+            "city": "city",
+            "email": "email",
+        },
+    )
+    truth = pd.DataFrame(
+        {"source": "fake", "source_id": frame["unique_id"], "entity_id": frame["cluster"]}
+    )
     return [source], truth

@@ -88,8 +88,10 @@ def choose_comparisons(features: Features, *, link_within: bool) -> list[Compari
             kind, tf = _KINDS[column]
             chosen.append(Comparison(column, kind, tf))
         elif column == "full_name":
-            if not (usable(features, "first_name", link_within=link_within)
-                    or usable(features, "last_name", link_within=link_within)):
+            if not (
+                usable(features, "first_name", link_within=link_within)
+                or usable(features, "last_name", link_within=link_within)
+            ):
                 chosen.append(Comparison(column, "name", True))
         elif column.startswith(ID_PREFIX):
             chosen.append(Comparison(column, "identifier", True))
@@ -99,12 +101,14 @@ def choose_comparisons(features: Features, *, link_within: bool) -> list[Compari
     return chosen
 
 
-def choose_blocking(features: Features, *, link_within: bool, pairs_per_record: float,
-                    max_block_size: int) -> list[tuple[str, ...]]:
+def choose_blocking(
+    features: Features, *, link_within: bool, pairs_per_record: float, max_block_size: int
+) -> list[tuple[str, ...]]:
     """Blocking rules whose every key is usable: identifiers first, then the defaults, then
     broader rules while the pairs they make stay under ``pairs_per_record`` per record."""
     rules: list[tuple[str, ...]] = [
-        (c,) for c in features.columns()
+        (c,)
+        for c in features.columns()
         if c.startswith(ID_PREFIX) and usable(features, c, link_within=link_within)
     ]
     for rule in _BLOCKING:
@@ -113,13 +117,23 @@ def choose_blocking(features: Features, *, link_within: bool, pairs_per_record: 
     if not rules and usable(features, "full_name", link_within=link_within):
         rules.append(("full_name",))
     budget = pairs_per_record * features.n
-    spent = int(count_pairs(features, rules, link_within=link_within,
-                            max_block_size=max_block_size)["pairs"].sum()) if rules else 0
+    spent = (
+        int(
+            count_pairs(features, rules, link_within=link_within, max_block_size=max_block_size)[
+                "pairs"
+            ].sum()
+        )
+        if rules
+        else 0
+    )
     for rule in _WIDE_BLOCKING:
         if not all(usable(features, key, link_within=link_within) for key in rule):
             continue
-        cost = int(count_pairs(features, [rule], link_within=link_within,
-                               max_block_size=max_block_size)["pairs"].sum())
+        cost = int(
+            count_pairs(features, [rule], link_within=link_within, max_block_size=max_block_size)[
+                "pairs"
+            ].sum()
+        )
         if spent + cost <= budget:
             rules.append(rule)
             spent += cost

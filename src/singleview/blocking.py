@@ -48,7 +48,7 @@ def _ramp(counts: np.ndarray) -> np.ndarray:
     """For counts [2, 3] -> [0, 1, 0, 1, 2]: position inside each repeated run."""
     total = int(counts.sum())
     starts = np.cumsum(counts) - counts
-    return np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
+    return np.asarray(np.arange(total, dtype=np.int64) - np.repeat(starts, counts))
 
 
 def _grouped_rows(features: Features, rule: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -74,17 +74,20 @@ def _grouped_rows(features: Features, rule: Sequence[str]) -> tuple[np.ndarray, 
     return member % features.n, member // features.n
 
 
-def _sizes(features: Features, rows: np.ndarray, groups: np.ndarray, link_within: bool
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _sizes(
+    features: Features, rows: np.ndarray, groups: np.ndarray, link_within: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Records per block and pairs per block (cross-source pairs only when not link_within)."""
     n_groups = int(groups.max()) + 1 if len(groups) else 0
     sizes = np.bincount(groups, minlength=n_groups).astype(np.int64)
     if link_within:
         return sizes, sizes * (sizes - 1) // 2
     n_sources = len(features.source_names)
-    per_source = np.bincount(
-        groups * n_sources + features.source[rows], minlength=n_groups * n_sources
-    ).reshape(n_groups, n_sources).astype(np.int64)
+    per_source = (
+        np.bincount(groups * n_sources + features.source[rows], minlength=n_groups * n_sources)
+        .reshape(n_groups, n_sources)
+        .astype(np.int64)
+    )
     return sizes, (sizes**2 - (per_source**2).sum(axis=1)) // 2
 
 
@@ -100,8 +103,9 @@ def _within_pairs(rows: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.
     return rows[left_pos], rows[right_pos]
 
 
-def _cross_pairs(features: Features, rows: np.ndarray, groups: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _cross_pairs(
+    features: Features, rows: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of records in one block that come from different sources, nothing else."""
     lefts, rights = [], []
     src = features.source[rows]
@@ -123,14 +127,15 @@ def _cross_pairs(features: Features, rows: np.ndarray, groups: np.ndarray
     return np.concatenate(lefts), np.concatenate(rights)
 
 
-def _plan(features: Features, rule: Sequence[str], *, link_within: bool, max_block_size: int
-          ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+def _plan(
+    features: Features, rule: Sequence[str], *, link_within: bool, max_block_size: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     rows, groups = _grouped_rows(features, rule)
     sizes, pairs = _sizes(features, rows, groups, link_within)
     oversized = sizes > max_block_size
     stats = {
         "blocks": int((sizes > 1).sum()),
-        "records": int(len(np.unique(rows))),
+        "records": len(np.unique(rows)),
         "pairs": int(pairs[~oversized].sum()),
         "skipped_blocks": int(oversized.sum()),
         "skipped_records": int(sizes[oversized].sum()),
@@ -140,30 +145,34 @@ def _plan(features: Features, rule: Sequence[str], *, link_within: bool, max_blo
     return rows[keep], groups[keep], stats
 
 
-def count_pairs(features: Features, rules: Sequence[Sequence[str]], *, link_within: bool,
-                max_block_size: int) -> pd.DataFrame:
+def count_pairs(
+    features: Features, rules: Sequence[Sequence[str]], *, link_within: bool, max_block_size: int
+) -> pd.DataFrame:
     """Pairs each rule will produce (before de-duplication across rules), without making any."""
     rows = []
     for rule in rules:
-        _, _, stats = _plan(features, rule, link_within=link_within,
-                            max_block_size=max_block_size)
+        _, _, stats = _plan(features, rule, link_within=link_within, max_block_size=max_block_size)
         rows.append({"rule": rule_name(rule), **stats})
     return pd.DataFrame(rows)
 
 
-def block(features: Features, rules: Sequence[Sequence[str]], *, link_within: bool,
-          max_block_size: int) -> Candidates:
+def block(
+    features: Features, rules: Sequence[Sequence[str]], *, link_within: bool, max_block_size: int
+) -> Candidates:
     """Candidate pairs from the union of ``rules``, each pair once."""
     n = max(features.n, 1)
     keys, rule_ids, stats_rows = [], [], []
     for index, rule in enumerate(rules):
-        rows, groups, stats = _plan(features, rule, link_within=link_within,
-                                    max_block_size=max_block_size)
+        rows, groups, stats = _plan(
+            features, rule, link_within=link_within, max_block_size=max_block_size
+        )
         if stats["skipped_blocks"]:
             logger.warning(
                 "blocking rule %r: skipped %d oversized blocks (%d records, %d pairs) "
                 "holding generic values; raise max_block_size to keep them",
-                rule_name(rule), stats["skipped_blocks"], stats["skipped_records"],
+                rule_name(rule),
+                stats["skipped_blocks"],
+                stats["skipped_records"],
                 stats["skipped_pairs"],
             )
         if link_within:
@@ -179,9 +188,18 @@ def block(features: Features, rules: Sequence[Sequence[str]], *, link_within: bo
     all_rules = np.concatenate(rule_ids) if rule_ids else np.empty(0, np.int8)
     unique_keys, first = np.unique(all_keys, return_index=True)
     found_by = all_rules[first]
-    stats_frame = pd.DataFrame(stats_rows, columns=[
-        "rule", "blocks", "records", "pairs", "skipped_blocks", "skipped_records",
-        "skipped_pairs"])
+    stats_frame = pd.DataFrame(
+        stats_rows,
+        columns=[
+            "rule",
+            "blocks",
+            "records",
+            "pairs",
+            "skipped_blocks",
+            "skipped_records",
+            "skipped_pairs",
+        ],
+    )
     stats_frame["new_pairs"] = np.bincount(found_by, minlength=len(rules)).astype(np.int64)
     logger.info("blocking: %d rules, %d candidate pairs", len(rules), len(unique_keys))
     return Candidates(

@@ -22,14 +22,20 @@ def _demo_config() -> Path:
 
 def _run(config_path: Path, out: Path | None) -> str:
     config, sources = load_config(config_path)
-    result = resolve(sources, link_within_sources=config.link_within_sources,
-                     settings=config.settings, random_state=config.random_state,
-                     threshold=config.threshold)
+    result = resolve(
+        sources,
+        link_within_sources=config.link_within_sources,
+        settings=config.settings,
+        random_state=config.random_state,
+        threshold=config.threshold,
+    )
     text = result.summary()
     if out is not None:
         result.save(out)
-        text += f"\n\nwritten to {out}/: clusters, profiles, pairs, quarantine, records, " \
-                "issues, blocking (Parquet), model.json, stats.json, summary.txt"
+        text += (
+            f"\n\nwritten to {out}/: clusters, profiles, pairs, quarantine, records, "
+            "issues, blocking (Parquet), model.json, stats.json, summary.txt"
+        )
     return text
 
 
@@ -44,8 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="resolve the bundled four-source sample")
     demo.add_argument("--out", type=Path, help="directory for the outputs")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     config = _demo_config() if args.command == "demo" else args.config
     try:
         sys.stdout.write(_run(config, args.out) + "\n")

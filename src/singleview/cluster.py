@@ -23,14 +23,12 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Component label per record, labels numbered by each component's smallest record."""
     if n == 0:
         return np.empty(0, dtype=np.int64)
-    graph = coo_matrix(
-        (np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n)
-    ).tocsr()
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n)).tocsr()
     _, labels = connected_components(graph, directed=False)
     # Relabel so that component order follows the anchor (smallest member).
     anchor = np.full(labels.max() + 1, n, dtype=np.int64)
     np.minimum.at(anchor, labels, np.arange(n))
-    return anchor[labels]
+    return np.asarray(anchor[labels], dtype=np.int64)
 
 
 def customer_ids(anchors: np.ndarray, source: pd.Series, source_id: pd.Series) -> np.ndarray:

@@ -49,8 +49,15 @@ LABELS: dict[str, tuple[str, ...]] = {
     "last_name": ("else", "jw>=0.80", "jw>=0.92", "exact"),
     "middle_name": ("else", "initial", "exact"),
     "name": ("else", "jw>=0.80", "token_sort>=0.90", "exact"),
-    "date": ("else", "within_10_years", "within_1_year", "within_1_month", "one_edit",
-             "day_month_swapped", "exact"),
+    "date": (
+        "else",
+        "within_10_years",
+        "within_1_year",
+        "within_1_month",
+        "one_edit",
+        "day_month_swapped",
+        "exact",
+    ),
     "email": ("else", "similar_local_part", "same_key", "exact"),
     "phone": ("else", "one_edit", "same_last_8", "exact"),
     "postcode": ("else", "same_outward", "one_edit", "exact"),
@@ -62,8 +69,13 @@ LABELS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _similarity(values: np.ndarray, a: np.ndarray, b: np.ndarray, scorer: Scorer,
-                transform: Callable[[pd.Series], pd.Series] | None = None) -> np.ndarray:
+def _similarity(
+    values: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    scorer: Scorer,
+    transform: Callable[[pd.Series], pd.Series] | None = None,
+) -> np.ndarray:
     """``scorer`` on each pair of codes (both >= 0), computed once per distinct pair."""
     out = np.zeros(len(a), dtype=np.float64)
     ok = (a >= 0) & (b >= 0)
@@ -95,11 +107,14 @@ class _Pair:
         return [(self.left[:, i], self.right[:, j]) for i in range(width) for j in range(width)]
 
     def missing(self) -> np.ndarray:
-        return ~((self.left >= 0).any(axis=1) & (self.right >= 0).any(axis=1))
+        return np.asarray(
+            ~((self.left >= 0).any(axis=1) & (self.right >= 0).any(axis=1)), dtype=bool
+        )
 
 
-def _levels(pair: _Pair, rules: Callable[[np.ndarray, np.ndarray], np.ndarray]
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _levels(
+    pair: _Pair, rules: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
     """Best level over slot combinations, and the shared value's code where exact."""
     best = np.zeros(len(pair.left), dtype=np.int8)
     exact_code = np.full(len(pair.left), -1, dtype=np.int32)
@@ -113,10 +128,15 @@ def _levels(pair: _Pair, rules: Callable[[np.ndarray, np.ndarray], np.ndarray]
     return best, exact_code
 
 
-def _graded(values: np.ndarray, scorer: Scorer, cuts: tuple[float, ...], top: int,
-            transform: Callable[[pd.Series], pd.Series] | None = None
-            ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+def _graded(
+    values: np.ndarray,
+    scorer: Scorer,
+    cuts: tuple[float, ...],
+    top: int,
+    transform: Callable[[pd.Series], pd.Series] | None = None,
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """Levels 1..len(cuts) for similarity cut-offs, ``top`` for exact."""
+
     def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         sim = _similarity(values, a, b, scorer, transform)
         level = np.zeros(len(a), dtype=np.int8)
@@ -124,6 +144,7 @@ def _graded(values: np.ndarray, scorer: Scorer, cuts: tuple[float, ...], top: in
             level[sim >= cut] = rank
         level[a == b] = top
         return level
+
     return rules
 
 
@@ -147,16 +168,19 @@ class Comparison:
 
     def __post_init__(self) -> None:
         if self.kind not in LABELS:
-            raise ConfigError(f"comparison on {self.column!r}: unknown kind {self.kind!r}; "
-                              f"choose one of {sorted(LABELS)}")
+            raise ConfigError(
+                f"comparison on {self.column!r}: unknown kind {self.kind!r}; "
+                f"choose one of {sorted(LABELS)}"
+            )
 
     @property
     def labels(self) -> tuple[str, ...]:
         """Level names in code order (code 0 is ``else``)."""
         return LABELS[self.kind]
 
-    def compare(self, features: Features, left: np.ndarray, right: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
+    def compare(
+        self, features: Features, left: np.ndarray, right: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Levels (``int8``, ``-1`` missing) for pairs, and the exact value's code (or -1)."""
         coded = features[self.column]
         values = coded.values
@@ -178,8 +202,9 @@ class Comparison:
                 level[a == b] = 2
                 return level
         elif kind == "name":
+
             def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-                level = (_similarity(values, a, b, JaroWinkler.normalized_similarity) >= 0.8)
+                level = _similarity(values, a, b, JaroWinkler.normalized_similarity) >= 0.8
                 level = level.astype(np.int8)
                 level[_similarity(values, a, b, fuzz.token_sort_ratio) >= 90] = 2
                 level[a == b] = 3
@@ -195,20 +220,23 @@ class Comparison:
         elif kind == "address":
             rules = _graded(values, fuzz.token_sort_ratio, (75.0, 90.0), top)
         elif kind == "identifier":
+
             def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                 level = _one_edit(values, a, b).astype(np.int8)
                 level[a == b] = 2
                 return level
         elif kind == "exact":
+
             def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-                return (a == b).astype(np.int8)
+                return np.asarray(a == b, dtype=np.int8)
         else:  # text
             rules = _graded(values, JaroWinkler.normalized_similarity, (0.90,), top)
         return _levels(pair, rules)
 
     # -- kinds with more than one field or a lookup table ---------------------------------
-    def _first_name(self, features: Features, pair: _Pair, left: np.ndarray,
-                    right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _first_name(
+        self, features: Features, pair: _Pair, left: np.ndarray, right: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         values = pair.coded.values
         nick = _nickname_keys(values)
         width = np.int64(len(values) + 1)
@@ -224,10 +252,12 @@ class Comparison:
             level[swapped] = 5
             level[a == b] = 6
             return level
+
         return _levels(pair, rules)
 
-    def _last_name(self, features: Features, pair: _Pair, left: np.ndarray,
-                   right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _last_name(
+        self, features: Features, pair: _Pair, left: np.ndarray, right: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         swapped = _swapped(features, left, right)
         graded = _graded(pair.coded.values, JaroWinkler.normalized_similarity, (0.80, 0.92), 3)
         level, exact = _levels(pair, graded)
@@ -238,8 +268,11 @@ class Comparison:
     def _date_rules(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         days = pd.to_datetime(pd.Series(values, dtype="object"), format="%Y%m%d")
         ordinal = np.append(days.to_numpy().astype("datetime64[D]").astype(np.int64), 0)
-        swapped_text = pd.Series(values, dtype="object").str[:4] + \
-            pd.Series(values, dtype="object").str[6:8] + pd.Series(values, dtype="object").str[4:6]
+        swapped_text = (
+            pd.Series(values, dtype="object").str[:4]
+            + pd.Series(values, dtype="object").str[6:8]
+            + pd.Series(values, dtype="object").str[4:6]
+        )
         swap_code = pd.Index(values).get_indexer(swapped_text)
 
         def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -250,12 +283,14 @@ class Comparison:
             level[_one_edit(values, a, b)] = 4
             level[(swap_code[a] == b) & (swap_code[a] >= 0)] = 5
             level[a == b] = 6
-            return level
+            return np.asarray(level, dtype=np.int8)
+
         return rules
 
     @staticmethod
-    def _email_rules(features: Features, values: np.ndarray, top: int
-                     ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    def _email_rules(
+        features: Features, values: np.ndarray, top: int
+    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         key_of = _value_map(features["email"], features["email_key"])
 
         def local(s: pd.Series) -> pd.Series:
@@ -267,6 +302,7 @@ class Comparison:
             level[(key_of[a] == key_of[b]) & (key_of[a] >= 0)] = 2
             level[a == b] = top
             return level
+
         return rules
 
     @staticmethod
@@ -278,18 +314,21 @@ class Comparison:
             level[tail[a] == tail[b]] = 2
             level[a == b] = 3
             return level
+
         return rules
 
     @staticmethod
-    def _postcode_rules(features: Features, values: np.ndarray
-                        ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    def _postcode_rules(
+        features: Features, values: np.ndarray
+    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         outward = _value_map(features["postcode"], features["postcode_outward"])
 
         def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             level = ((outward[a] == outward[b]) & (outward[a] >= 0)).astype(np.int8)
             level[_one_edit(values, a, b)] = 2
             level[a == b] = 3
-            return level
+            return np.asarray(level, dtype=np.int8)
+
         return rules
 
 
@@ -308,7 +347,8 @@ def _initials(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarr
     first = np.append(pd.factorize(text.str[:1])[0], -2)
 
     def rule(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return (single[a] | single[b]) & (first[a] == first[b])
+        return np.asarray((single[a] | single[b]) & (first[a] == first[b]), dtype=bool)
+
     return rule
 
 
@@ -336,7 +376,7 @@ def _swapped(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndar
     last_as_first = np.append(
         pd.Index(features["first_name"].values).get_indexer(features["last_name"].values), -1
     )[last]
-    return (
+    return np.asarray(
         (first_as_last[left] >= 0)
         & (first_as_last[left] == last[right])
         & (last_as_first[left] >= 0)

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import ConfigError, SingleViewError
 from .settings import Settings
@@ -61,8 +62,9 @@ class SourceConfig(BaseModel):
         if self.type in ("csv", "parquet", "frame"):
             for needed in ("name", "id_column"):
                 if needed not in options:
-                    raise ConfigError(f"source of type {self.type!r} at {self.path!r} needs "
-                                      f"{needed!r}")
+                    raise ConfigError(
+                        f"source of type {self.type!r} at {self.path!r} needs {needed!r}"
+                    )
         source: Source = cls(path, **options)
         return source
 
@@ -79,7 +81,7 @@ class RunConfig(BaseModel):
     settings: Settings = Field(default_factory=Settings)
 
 
-def _where(error: dict[str, Any], raw: dict[str, Any]) -> str:
+def _where(error: ErrorDetails, raw: dict[str, Any]) -> str:
     loc = list(error["loc"])
     text = ".".join(str(part) for part in loc)
     if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):

@@ -56,16 +56,23 @@ def _f1(p: float, r: float) -> float:
     return 0.0 if p + r == 0 else 2 * p * r / (p + r)
 
 
-def evaluate(clusters: pd.DataFrame, truth: pd.DataFrame, *, truth_column: str = "entity_id",
-             cluster_column: str = "customer_id") -> Scores:
+def evaluate(
+    clusters: pd.DataFrame,
+    truth: pd.DataFrame,
+    *,
+    truth_column: str = "entity_id",
+    cluster_column: str = "customer_id",
+) -> Scores:
     """Score ``clusters`` (source, source_id, customer_id) against ``truth``.
 
     ``truth`` has source, source_id and ``truth_column``.  Records in ``truth`` but not in
     ``clusters`` (quarantined) count as predicted singletons; records without truth are
     ignored.
     """
-    for frame, needed, what in ((clusters, cluster_column, "clusters"),
-                                (truth, truth_column, "truth")):
+    for frame, needed, what in (
+        (clusters, cluster_column, "clusters"),
+        (truth, truth_column, "truth"),
+    ):
         missing = {"source", "source_id", needed} - set(frame.columns)
         if missing:
             raise ConfigError(f"{what} frame lacks columns {sorted(missing)}")
@@ -74,16 +81,23 @@ def evaluate(clusters: pd.DataFrame, truth: pd.DataFrame, *, truth_column: str =
     right = clusters[[*keys, cluster_column]].astype({"source_id": "object", "source": "object"})
     joined = left.merge(right, on=keys, how="left", validate="one_to_one")
     predicted = joined[cluster_column].astype("object")
-    singleton = "\x00singleton\x00" + joined["source"].astype(str) + "\x1f" + \
-        joined["source_id"].astype(str)
+    singleton = (
+        "\x00singleton\x00"
+        + joined["source"].astype(str)
+        + "\x1f"
+        + joined["source_id"].astype(str)
+    )
     predicted = predicted.where(predicted.notna(), singleton)
     true_codes = pd.factorize(joined[truth_column])[0]
     pred_codes = pd.factorize(predicted)[0]
 
     true_sizes = np.bincount(true_codes).astype(np.int64)
     pred_sizes = np.bincount(pred_codes).astype(np.int64)
-    cell = pd.Series(1, index=pd.MultiIndex.from_arrays([pred_codes, true_codes])
-                     ).groupby(level=[0, 1]).size()
+    cell = (
+        pd.Series(1, index=pd.MultiIndex.from_arrays([pred_codes, true_codes]))
+        .groupby(level=[0, 1])
+        .size()
+    )
     cell_sizes = cell.to_numpy(dtype=np.int64)
     correct = _pairs(cell_sizes)
     true_pairs, predicted_pairs = _pairs(true_sizes), _pairs(pred_sizes)

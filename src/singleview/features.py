@@ -51,7 +51,7 @@ class Coded:
 
     def present(self) -> np.ndarray:
         """Boolean mask of records with at least one value."""
-        return (self.codes >= 0).any(axis=1)
+        return np.asarray((self.codes >= 0).any(axis=1), dtype=bool)
 
     def derive(self, fn: Callable[[pd.Series], pd.Series]) -> Coded:
         """A new field made by applying ``fn`` to the Series of distinct values at once."""
@@ -97,6 +97,7 @@ def _initial(values: pd.Series) -> pd.Series:
 def _prefix(length: int) -> Callable[[pd.Series], pd.Series]:
     def prefix(values: pd.Series) -> pd.Series:
         return values.str.replace(" ", "", regex=False).str[:length]
+
     return prefix
 
 
@@ -168,7 +169,6 @@ class Features:
             text = column.dt.strftime("%Y%m%d").astype("object")
             return _code_scalar(text.where(column.notna(), None))
         return _code_scalar(column)
-
 
     def _name_key(self) -> Coded:
         """First and last name sounds as an unordered pair, so swapped names share a key."""

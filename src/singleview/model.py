@@ -83,9 +83,15 @@ class FellegiSunter:
         1
     """
 
-    def __init__(self, comparisons: Sequence[Comparison], *, u_sample_size: int = 1_000_000,
-                 max_iterations: int = 100, tolerance: float = 1e-6,
-                 random_state: int = 0) -> None:
+    def __init__(
+        self,
+        comparisons: Sequence[Comparison],
+        *,
+        u_sample_size: int = 1_000_000,
+        max_iterations: int = 100,
+        tolerance: float = 1e-6,
+        random_state: int = 0,
+    ) -> None:
         self.comparisons = list(comparisons)
         self.u_sample_size = u_sample_size
         self.max_iterations = max_iterations
@@ -93,8 +99,7 @@ class FellegiSunter:
         self.random_state = random_state
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, features: Features, levels: np.ndarray, *, link_within: bool = True
-            ) -> Self:
+    def fit(self, features: Features, levels: np.ndarray, *, link_within: bool = True) -> Self:
         """Estimate u from random pairs of ``features``, then m and the prior by EM on the
         candidate pairs' ``levels`` (one column per comparison)."""
         if not self.comparisons:
@@ -107,16 +112,21 @@ class FellegiSunter:
         # those pairs by agreement that the comparisons count again, so scores start from
         # the match rate among *all* pairs: expected matches / every possible pair.
         total = _total_pairs(features, link_within)
-        self.prior_ = float(np.clip(self.lambda_ * levels.shape[0] / max(total, 1),
-                                    _EPS * _EPS, 1 - _EPS))
+        self.prior_ = float(
+            np.clip(self.lambda_ * levels.shape[0] / max(total, 1), _EPS * _EPS, 1 - _EPS)
+        )
         self.tf_ = self._term_frequencies(features)
-        logger.info("model fitted: %d comparisons, match rate %.5f among candidates, "
-                    "prior %.3g, EM %d iterations", len(self.comparisons), self.lambda_,
-                    self.prior_, self.n_iterations_)
+        logger.info(
+            "model fitted: %d comparisons, match rate %.5f among candidates, "
+            "prior %.3g, EM %d iterations",
+            len(self.comparisons),
+            self.lambda_,
+            self.prior_,
+            self.n_iterations_,
+        )
         return self
 
-    def _random_pairs(self, features: Features, link_within: bool
-                      ) -> tuple[np.ndarray, np.ndarray]:
+    def _random_pairs(self, features: Features, link_within: bool) -> tuple[np.ndarray, np.ndarray]:
         n = features.n
         rng = np.random.default_rng(self.random_state)
         size = int(min(self.u_sample_size, max(n * (n - 1) // 2, 1)))
@@ -162,10 +172,14 @@ class FellegiSunter:
             posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
             matched = weights * posterior
             unmatched = weights - matched
-            new_m = [self._m_step(patterns[:, k], matched, len(c.labels))
-                     for k, c in enumerate(self.comparisons)]
-            new_u = [self._m_step(patterns[:, k], unmatched, len(c.labels))
-                     for k, c in enumerate(self.comparisons)]
+            new_m = [
+                self._m_step(patterns[:, k], matched, len(c.labels))
+                for k, c in enumerate(self.comparisons)
+            ]
+            new_u = [
+                self._m_step(patterns[:, k], unmatched, len(c.labels))
+                for k, c in enumerate(self.comparisons)
+            ]
             new_lam = float(np.clip(matched.sum() / max(weights.sum(), 1.0), _EPS, 1 - _EPS))
             change = max(
                 abs(new_lam - lam),
@@ -180,7 +194,7 @@ class FellegiSunter:
     def _m_step(column: np.ndarray, weights: np.ndarray, n_levels: int) -> np.ndarray:
         known = column >= 0
         totals = np.bincount(column[known], weights=weights[known], minlength=n_levels)
-        return (totals + _EPS) / (totals.sum() + _EPS * n_levels)
+        return np.asarray((totals + _EPS) / (totals.sum() + _EPS * n_levels), dtype=np.float64)
 
     def _term_frequencies(self, features: Features) -> dict[str, pd.Series]:
         tf = {}
@@ -227,8 +241,9 @@ class FellegiSunter:
         out[hit] = np.log2(u_exact / freq[exact_code[hit]])
         return out
 
-    def score(self, levels: np.ndarray, tf: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def score(
+        self, levels: np.ndarray, tf: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Match weight and probability for each row of ``levels`` (+ summed TF weights)."""
         self._check()
         weight = np.full(levels.shape[0], self.prior_weight)
@@ -244,30 +259,56 @@ class FellegiSunter:
     def explain(self, levels: np.ndarray, tf: np.ndarray) -> pd.DataFrame:
         """The weight waterfall of one pair: prior, one row per comparison, total."""
         self._check()
-        rows: list[dict[str, Any]] = [{
-            "comparison": "prior", "column": None, "level": None, "m": None, "u": None,
-            "weight": self.prior_weight, "tf_adjustment": 0.0,
-        }]
+        rows: list[dict[str, Any]] = [
+            {
+                "comparison": "prior",
+                "column": None,
+                "level": None,
+                "m": None,
+                "u": None,
+                "weight": self.prior_weight,
+                "tf_adjustment": 0.0,
+            }
+        ]
         for k, comparison in enumerate(self.comparisons):
             level = int(levels[k])
             known = level >= 0
-            rows.append({
-                "comparison": comparison.kind,
-                "column": comparison.column,
-                "level": comparison.labels[level] if known else "missing",
-                "m": float(self.m_[k][level]) if known else None,
-                "u": float(self.u_[k][level]) if known else None,
-                "weight": float(np.log2(self.m_[k][level] / self.u_[k][level])) if known
-                else 0.0,
-                "tf_adjustment": float(tf[k]),
-            })
+            rows.append(
+                {
+                    "comparison": comparison.kind,
+                    "column": comparison.column,
+                    "level": comparison.labels[level] if known else "missing",
+                    "m": float(self.m_[k][level]) if known else None,
+                    "u": float(self.u_[k][level]) if known else None,
+                    "weight": float(np.log2(self.m_[k][level] / self.u_[k][level]))
+                    if known
+                    else 0.0,
+                    "tf_adjustment": float(tf[k]),
+                }
+            )
         frame = pd.DataFrame(rows)
         total = float(frame["weight"].sum() + frame["tf_adjustment"].sum())
         probability = 1.0 / (1.0 + 2.0 ** (-total))
-        frame = pd.concat([frame, pd.DataFrame([{
-            "comparison": "total", "column": None, "level": None, "m": None, "u": None,
-            "weight": total, "tf_adjustment": 0.0, "probability": probability,
-        }])], ignore_index=True)
+        frame = pd.concat(
+            [
+                frame,
+                pd.DataFrame(
+                    [
+                        {
+                            "comparison": "total",
+                            "column": None,
+                            "level": None,
+                            "m": None,
+                            "u": None,
+                            "weight": total,
+                            "tf_adjustment": 0.0,
+                            "probability": probability,
+                        }
+                    ]
+                ),
+            ],
+            ignore_index=True,
+        )
         frame["cumulative_weight"] = (frame["weight"] + frame["tf_adjustment"]).cumsum()
         frame.loc[frame.index[-1], "cumulative_weight"] = total
         return frame
@@ -281,8 +322,14 @@ class FellegiSunter:
             lambda_=self.lambda_,
             prior=self.prior_,
             comparisons=[
-                _LevelParams(column=c.column, kind=c.kind, tf_adjust=c.tf_adjust,
-                             labels=list(c.labels), m=m.tolist(), u=u.tolist())
+                _LevelParams(
+                    column=c.column,
+                    kind=c.kind,
+                    tf_adjust=c.tf_adjust,
+                    labels=list(c.labels),
+                    m=m.tolist(),
+                    u=u.tolist(),
+                )
                 for c, m, u in zip(self.comparisons, self.m_, self.u_, strict=True)
             ],
             tf={k: {str(i): float(v) for i, v in s.items()} for k, s in self.tf_.items()},
@@ -296,10 +343,13 @@ class FellegiSunter:
         """A fitted model back from :meth:`to_json` output."""
         data = _ModelData.model_validate(json.loads(text))
         if data.format != MODEL_FORMAT:
-            raise ConfigError(f"model format {data.format} is not supported "
-                              f"(expected {MODEL_FORMAT})")
-        model = cls([Comparison(p.column, p.kind, p.tf_adjust) for p in data.comparisons],
-                    random_state=data.random_state)
+            raise ConfigError(
+                f"model format {data.format} is not supported (expected {MODEL_FORMAT})"
+            )
+        model = cls(
+            [Comparison(p.column, p.kind, p.tf_adjust) for p in data.comparisons],
+            random_state=data.random_state,
+        )
         model.m_ = [np.asarray(p.m) for p in data.comparisons]
         model.u_ = [np.asarray(p.u) for p in data.comparisons]
         model.lambda_ = data.lambda_
@@ -330,4 +380,4 @@ def _total_pairs(features: Features, link_within: bool) -> int:
 def _initial_m(n_levels: int) -> np.ndarray:
     """A starting m that puts most matches on the strongest levels."""
     start = np.exp2(np.arange(n_levels, dtype=np.float64) * 1.5)
-    return start / start.sum()
+    return np.asarray(start / start.sum(), dtype=np.float64)

@@ -21,15 +21,28 @@ class Engine(Protocol):
 
     name: str
 
-    def run(self, sources: Sequence[Source], *, settings: Settings, link_within: bool,
-            random_state: int, threshold: float) -> Result:
+    def run(
+        self,
+        sources: Sequence[Source],
+        *,
+        settings: Settings,
+        link_within: bool,
+        random_state: int,
+        threshold: float,
+    ) -> Result:
         """Resolve ``sources``."""
         ...
 
 
-def resolve(sources: Sequence[Source], *, link_within_sources: bool = True,
-            settings: Settings | None = None, engine: Engine | None = None,
-            random_state: int = 0, threshold: float | None = None) -> Result:
+def resolve(
+    sources: Sequence[Source],
+    *,
+    link_within_sources: bool = True,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    random_state: int = 0,
+    threshold: float | None = None,
+) -> Result:
     """Resolve records from several sources into customers with golden profiles.
 
     Parameters:
@@ -57,8 +70,7 @@ def resolve(sources: Sequence[Source], *, link_within_sources: bool = True,
     if settings is None:
         settings = Settings()
     elif not isinstance(settings, Settings):
-        raise ConfigError(f"settings must be a singleview.Settings, not "
-                          f"{type(settings).__name__}")
+        raise ConfigError(f"settings must be a singleview.Settings, not {type(settings).__name__}")
     if threshold is None:
         threshold = settings.threshold
     if not 0.0 < float(threshold) < 1.0:
@@ -68,5 +80,10 @@ def resolve(sources: Sequence[Source], *, link_within_sources: bool = True,
 
         engine = LocalEngine()
     logger.info("resolve: %d sources on the %s engine", len(sources), engine.name)
-    return engine.run(sources, settings=settings, link_within=link_within_sources,
-                      random_state=random_state, threshold=float(threshold))
+    return engine.run(
+        sources,
+        settings=settings,
+        link_within=link_within_sources,
+        random_state=random_state,
+        threshold=float(threshold),
+    )

@@ -26,12 +26,14 @@ def summary_text(result: Result, *, profiles: int = 3) -> str:
     lines: list[str] = []
     resolved = result.clusters.groupby("source").size()
     quarantined = result.quarantine.groupby("source").size()
-    per_source = pd.DataFrame({
-        "source": list(result.rows_in),
-        "rows in": list(result.rows_in.values()),
-        "resolved": [int(resolved.get(s, 0)) for s in result.rows_in],
-        "quarantined": [int(quarantined.get(s, 0)) for s in result.rows_in],
-    })
+    per_source = pd.DataFrame(
+        {
+            "source": list(result.rows_in),
+            "rows in": list(result.rows_in.values()),
+            "resolved": [int(resolved.get(s, 0)) for s in result.rows_in],
+            "quarantined": [int(quarantined.get(s, 0)) for s in result.rows_in],
+        }
+    )
     total_in = int(per_source["rows in"].sum())
     lines.append(f"singleview: {total_in:,} records in from {len(per_source)} sources")
     lines += _table(per_source)
@@ -39,44 +41,62 @@ def summary_text(result: Result, *, profiles: int = 3) -> str:
     lines.append("")
     if len(result.quarantine):
         reasons = result.quarantine.groupby("reason").size().sort_values(ascending=False)
-        lines.append("quarantined by reason: " + ", ".join(
-            f"{reason} {count:,}" for reason, count in reasons.items()))
+        lines.append(
+            "quarantined by reason: "
+            + ", ".join(f"{reason} {count:,}" for reason, count in reasons.items())
+        )
     else:
         lines.append("quarantined: none")
     if len(result.issues):
-        issues = result.issues.groupby(["field", "reason"])["count"].sum()
-        issues = issues.sort_values(ascending=False)
-        lines.append("values cleaned to null: " + ", ".join(
-            f"{field} {reason} {int(count):,}" for (field, reason), count in issues.items()))
+        totals = result.issues.groupby(["field", "reason"])["count"].sum().reset_index()
+        issues = totals.sort_values("count", ascending=False, kind="mergesort")
+        described = [
+            f"{f} {r} {int(c):,}"
+            for f, r, c in zip(issues["field"], issues["reason"], issues["count"], strict=True)
+        ]
+        lines.append("values cleaned to null: " + ", ".join(described))
 
     skipped = int(result.blocking["skipped_blocks"].sum()) if len(result.blocking) else 0
-    lines.append(f"candidate pairs: {result.stats.get('candidate_pairs', 0):,} from "
-                 f"{len(result.blocking)} blocking rules ({skipped} oversized blocks skipped)")
+    lines.append(
+        f"candidate pairs: {result.stats.get('candidate_pairs', 0):,} from "
+        f"{len(result.blocking)} blocking rules ({skipped} oversized blocks skipped)"
+    )
     sizes = result.clusters.groupby("customer_id").size().sort_values(ascending=False)
-    lines.append(f"customers out: {len(result.profiles):,} from {len(result.clusters):,} "
-                 f"records; largest clusters: {', '.join(str(v) for v in sizes.head(5))}")
+    lines.append(
+        f"customers out: {len(result.profiles):,} from {len(result.clusters):,} "
+        f"records; largest clusters: {', '.join(str(v) for v in sizes.head(5))}"
+    )
     if result.model is not None:
-        lines.append(f"model: prior match rate among candidates {result.model.lambda_:.4f}, "
-                     f"threshold {result.threshold}, {result.stats.get('edges', 0):,} links")
+        lines.append(
+            f"model: prior match rate among candidates {result.model.lambda_:.4f}, "
+            f"threshold {result.threshold}, {result.stats.get('edges', 0):,} links"
+        )
     seconds = result.stats.get("seconds", {})
     if seconds:
         lines.append("time: " + ", ".join(f"{k} {v:.2f}s" for k, v in seconds.items()))
 
     if profiles and len(result.profiles):
         lines.append("")
-        lines.append(f"{min(profiles, len(result.profiles))} golden profiles (largest first), "
-                     "each field with its source record:")
-        chosen = result.profiles.sort_values(["n_records", "customer_id"],
-                                             ascending=[False, True]).head(profiles)
+        lines.append(
+            f"{min(profiles, len(result.profiles))} golden profiles (largest first), "
+            "each field with its source record:"
+        )
+        chosen = result.profiles.sort_values(
+            ["n_records", "customer_id"], ascending=[False, True]
+        ).head(profiles)
         for _, row in chosen.iterrows():
-            lines.append(f"  customer {row['customer_id']}  ({row['n_records']} records from "
-                         f"{row['sources']})")
+            lines.append(
+                f"  customer {row['customer_id']}  ({row['n_records']} records from "
+                f"{row['sources']})"
+            )
             for field in _PROFILE_FIELDS:
                 value = row.get(field)
                 if value is None or (not isinstance(value, tuple) and pd.isna(value)):
                     continue
                 if isinstance(value, pd.Timestamp):
                     value = value.date().isoformat()
-                lines.append(f"    {field:<13} {value!s:<32} <- {row[field + '__source']}:"
-                             f"{row[field + '__source_id']}")
+                lines.append(
+                    f"    {field:<13} {value!s:<32} <- {row[field + '__source']}:"
+                    f"{row[field + '__source_id']}"
+                )
     return "\n".join(lines)

@@ -96,16 +96,21 @@ class Result:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         frames = {
-            "clusters": self.clusters, "profiles": self.profiles, "pairs": self.pairs,
-            "quarantine": self.quarantine, "records": self.records, "issues": self.issues,
+            "clusters": self.clusters,
+            "profiles": self.profiles,
+            "pairs": self.pairs,
+            "quarantine": self.quarantine,
+            "records": self.records,
+            "issues": self.issues,
             "blocking": self.blocking,
         }
         for name, frame in frames.items():
             _to_parquet(frame, out / f"{name}.parquet")
         if self.model is not None:
             self.model.save(out / "model.json")
-        (out / "stats.json").write_text(json.dumps(self.stats, indent=1, default=str),
-                                        encoding="utf-8")
+        (out / "stats.json").write_text(
+            json.dumps(self.stats, indent=1, default=str), encoding="utf-8"
+        )
         (out / "summary.txt").write_text(self.summary() + "\n", encoding="utf-8")
         return out
 
@@ -116,6 +121,5 @@ def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
         if clean[column].dtype == object:
             sample = clean[column].dropna()
             if len(sample) and isinstance(sample.iloc[0], tuple):
-                clean[column] = clean[column].map(
-                    lambda v: list(v) if isinstance(v, tuple) else v)
+                clean[column] = clean[column].map(lambda v: list(v) if isinstance(v, tuple) else v)
     clean.to_parquet(path, index=False)

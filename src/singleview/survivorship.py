@@ -62,21 +62,27 @@ def _winners(frame: pd.DataFrame, field: str, rule: str) -> pd.DataFrame:
     elif rule == "longest":
         frame = frame.assign(_length=frame[field].astype("object").map(len))
     keys, ascending = _order(rule)
-    ordered = frame.sort_values(["customer_id", *keys], ascending=[True, *ascending],
-                                na_position="last", kind="mergesort")
+    ordered = frame.sort_values(
+        ["customer_id", *keys], ascending=[True, *ascending], na_position="last", kind="mergesort"
+    )
     return ordered.drop_duplicates("customer_id")
 
 
-def build_profiles(records: pd.DataFrame, customer_id: np.ndarray, priority: dict[str, int],
-                   settings: SurvivorshipSettings) -> pd.DataFrame:
+def build_profiles(
+    records: pd.DataFrame,
+    customer_id: np.ndarray,
+    priority: dict[str, int],
+    settings: SurvivorshipSettings,
+) -> pd.DataFrame:
     """Golden profiles: one row per customer with every field's value and provenance."""
     base = records.assign(
         customer_id=customer_id,
         priority=records["source"].map(priority).fillna(0).astype(np.int64),
     )
     profiles = base.groupby("customer_id", sort=True).size().rename("n_records").reset_index()
-    distinct = base[["customer_id", "source"]].drop_duplicates().sort_values(
-        ["customer_id", "source"])
+    distinct = (
+        base[["customer_id", "source"]].drop_duplicates().sort_values(["customer_id", "source"])
+    )
     joined = distinct.groupby("customer_id", sort=True)["source"].agg(",".join)
     profiles["sources"] = profiles["customer_id"].map(joined)
     fields = [c for c in records.columns if c not in ("source", "source_id", "updated_at")]
@@ -98,9 +104,12 @@ def build_profiles(records: pd.DataFrame, customer_id: np.ndarray, priority: dic
         frame = base.loc[present > 0, ["customer_id", *group, *_TIE_BREAK]]
         frame = frame.assign(_complete=present[present > 0])
         keys, ascending = _order(rule if rule != "most_frequent" else "most_recent")
-        ordered = frame.sort_values(["customer_id", "_complete", *keys],
-                                    ascending=[True, False, *ascending],
-                                    na_position="last", kind="mergesort")
+        ordered = frame.sort_values(
+            ["customer_id", "_complete", *keys],
+            ascending=[True, False, *ascending],
+            na_position="last",
+            kind="mergesort",
+        )
         chosen = ordered.drop_duplicates("customer_id")
         for field in group:
             results[field] = chosen[chosen[field].notna()]
@@ -117,4 +126,3 @@ def build_profiles(records: pd.DataFrame, customer_id: np.ndarray, priority: dic
     for field in fields:
         ordered_columns += [field, f"{field}__source", f"{field}__source_id"]
     return profiles[ordered_columns]
-

@@ -18,17 +18,33 @@ def _records(rows: list[dict[str, object]]) -> pd.DataFrame:
 
 @pytest.fixture
 def records() -> pd.DataFrame:
-    return _records([
-        {"source": "a", "source_id": "1", "last_name": "smith", "postcode": "X1",
-         "email": ("s@x.com", "w@y.com")},
-        {"source": "a", "source_id": "2", "last_name": "smith", "postcode": "X1",
-         "email": ()},
-        {"source": "b", "source_id": "1", "last_name": "smith", "postcode": "X2",
-         "email": ("w@y.com",)},
-        {"source": "b", "source_id": "2", "last_name": "jones", "postcode": "X1",
-         "email": ("s@x.com",)},
-        {"source": "b", "source_id": "3", "last_name": None, "postcode": None, "email": ()},
-    ])
+    return _records(
+        [
+            {
+                "source": "a",
+                "source_id": "1",
+                "last_name": "smith",
+                "postcode": "X1",
+                "email": ("s@x.com", "w@y.com"),
+            },
+            {"source": "a", "source_id": "2", "last_name": "smith", "postcode": "X1", "email": ()},
+            {
+                "source": "b",
+                "source_id": "1",
+                "last_name": "smith",
+                "postcode": "X2",
+                "email": ("w@y.com",),
+            },
+            {
+                "source": "b",
+                "source_id": "2",
+                "last_name": "jones",
+                "postcode": "X1",
+                "email": ("s@x.com",),
+            },
+            {"source": "b", "source_id": "3", "last_name": None, "postcode": None, "email": ()},
+        ]
+    )
 
 
 def _pairs(candidates) -> set[tuple[int, int]]:
@@ -53,8 +69,7 @@ def test_multi_valued_key_blocks_on_every_value(records: pd.DataFrame) -> None:
 
 def test_cross_source_only_generates_and_counts_no_within_pairs(records: pd.DataFrame) -> None:
     features = build_features(records)
-    got = block(features, [["last_name"], ["postcode"]], link_within=False,
-                max_block_size=100)
+    got = block(features, [["last_name"], ["postcode"]], link_within=False, max_block_size=100)
     assert _pairs(got) == {(0, 2), (1, 2), (0, 3), (1, 3)}
     counted = count_pairs(features, [["last_name"]], link_within=False, max_block_size=100)
     assert counted["pairs"].tolist() == [2]
@@ -72,20 +87,31 @@ def test_oversized_blocks_are_skipped_with_a_warning(records: pd.DataFrame, capl
 def test_count_matches_generated_pairs_on_random_data() -> None:
     rng = np.random.default_rng(3)
     n = 400
-    records = _records([
-        {"source": f"s{rng.integers(3)}", "source_id": str(i),
-         "last_name": f"n{rng.integers(40)}", "postcode": f"p{rng.integers(30)}"}
-        for i in range(n)
-    ])
+    records = _records(
+        [
+            {
+                "source": f"s{rng.integers(3)}",
+                "source_id": str(i),
+                "last_name": f"n{rng.integers(40)}",
+                "postcode": f"p{rng.integers(30)}",
+            }
+            for i in range(n)
+        ]
+    )
     features = build_features(records)
     for link_within in (True, False):
-        counted = count_pairs(features, [["last_name"]], link_within=link_within,
-                              max_block_size=1000)
+        counted = count_pairs(
+            features, [["last_name"]], link_within=link_within, max_block_size=1000
+        )
         got = block(features, [["last_name"]], link_within=link_within, max_block_size=1000)
         assert counted["pairs"].iloc[0] == len(got)
         # Brute force check of the same pairs.
         names = records["last_name"].to_numpy()
         src = records["source"].to_numpy()
-        expect = {(i, j) for i in range(n) for j in range(i + 1, n)
-                  if names[i] == names[j] and (link_within or src[i] != src[j])}
+        expect = {
+            (i, j)
+            for i in range(n)
+            for j in range(i + 1, n)
+            if names[i] == names[j] and (link_within or src[i] != src[j])
+        }
         assert _pairs(got) == expect

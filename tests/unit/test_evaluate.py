@@ -13,8 +13,9 @@ def _frame(ids: list[str], labels: list[object], column: str) -> pd.DataFrame:
 
 def test_perfect_clusters_score_one() -> None:
     ids = ["1", "2", "3", "4"]
-    scores = evaluate(_frame(ids, ["a", "a", "b", "c"], "customer_id"),
-                      _frame(ids, [1, 1, 2, 3], "entity_id"))
+    scores = evaluate(
+        _frame(ids, ["a", "a", "b", "c"], "customer_id"), _frame(ids, [1, 1, 2, 3], "entity_id")
+    )
     assert scores.pairwise_f1 == 1.0
     assert scores.bcubed_f1 == 1.0
 
@@ -22,8 +23,9 @@ def test_perfect_clusters_score_one() -> None:
 def test_pairwise_and_bcubed_by_hand() -> None:
     ids = ["1", "2", "3", "4"]
     # predicted {1,2,3},{4}; true {1,2},{3,4}
-    scores = evaluate(_frame(ids, ["a", "a", "a", "b"], "customer_id"),
-                      _frame(ids, [1, 1, 2, 2], "entity_id"))
+    scores = evaluate(
+        _frame(ids, ["a", "a", "a", "b"], "customer_id"), _frame(ids, [1, 1, 2, 2], "entity_id")
+    )
     assert scores.predicted_pairs == 3
     assert scores.true_pairs == 2
     assert scores.correct_pairs == 1

@@ -49,22 +49,26 @@ class _Timer:
         logger.info("stage %s: %.3f s", name, elapsed)
 
 
-def combine(sources: Sequence[Source]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
-                                                dict[str, int], dict[str, int]]:
+def combine(
+    sources: Sequence[Source],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int], dict[str, int]]:
     """Load every source; records in canonical order, quarantine, issues, rows in, priority."""
     if not isinstance(sources, Sequence) or isinstance(sources, str | bytes) or not sources:
         raise ConfigError("resolve() needs a non-empty list of sources")
     names: list[str] = []
     for position, source in enumerate(sources):
         if not isinstance(source, Source):
-            raise ConfigError(f"sources[{position}] is a {type(source).__name__}, not a "
-                              "Source; wrap a DataFrame in sv.FrameSource(...)")
+            raise ConfigError(
+                f"sources[{position}] is a {type(source).__name__}, not a "
+                "Source; wrap a DataFrame in sv.FrameSource(...)"
+            )
         if source.name in names:
             raise ConfigError(f"two sources are named {source.name!r}; names must be unique")
         names.append(source.name)
     loaded = [load(source) for source in sources]
-    rows_in = {s.name: len(n.records) + len(n.quarantine) for s, n in zip(sources, loaded,
-                                                                          strict=True)}
+    rows_in = {
+        s.name: len(n.records) + len(n.quarantine) for s, n in zip(sources, loaded, strict=True)
+    }
     priority = {s.name: s.options.priority for s in sources}
     frames = [n.records for n in loaded if len(n.records)]
     if frames:
@@ -76,16 +80,15 @@ def combine(sources: Sequence[Source]) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     for column in records.columns:
         if records[column].dtype == object and column not in MULTI_VALUED_FIELDS:
             records[column] = records[column].where(records[column].notna(), None)
-    records = records.sort_values(["source", "source_id"], kind="mergesort",
-                                  ignore_index=True)
-    quarantine = pd.concat([empty_quarantine(), *(n.quarantine for n in loaded)],
-                           ignore_index=True)
+    records = records.sort_values(["source", "source_id"], kind="mergesort", ignore_index=True)
+    quarantine = pd.concat([empty_quarantine(), *(n.quarantine for n in loaded)], ignore_index=True)
     issues = pd.concat([empty_issues(), *(n.issues for n in loaded)], ignore_index=True)
     return records, quarantine, issues, rows_in, priority
 
 
-def _rule_agreement(features: Features, columns: Sequence[str], left: np.ndarray,
-                    right: np.ndarray) -> np.ndarray:
+def _rule_agreement(
+    features: Features, columns: Sequence[str], left: np.ndarray, right: np.ndarray
+) -> np.ndarray:
     """Pairs agreeing exactly on every column (any shared value for multi-valued ones)."""
     agree = np.ones(len(left), dtype=bool)
     for column in columns:
@@ -99,9 +102,14 @@ def _rule_agreement(features: Features, columns: Sequence[str], left: np.ndarray
     return agree
 
 
-def score_candidates(features: Features, candidates: Candidates, model: FellegiSunter,
-                     *, fit: bool, link_within: bool
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def score_candidates(
+    features: Features,
+    candidates: Candidates,
+    model: FellegiSunter,
+    *,
+    fit: bool,
+    link_within: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Levels for every candidate pair, then match weights and probabilities.
 
     With ``fit`` the model is first trained on these pairs (u from random pairs of
@@ -135,8 +143,15 @@ class LocalEngine:
 
     name = "local"
 
-    def run(self, sources: Sequence[Source], *, settings: Settings, link_within: bool,
-            random_state: int, threshold: float) -> Result:
+    def run(
+        self,
+        sources: Sequence[Source],
+        *,
+        settings: Settings,
+        link_within: bool,
+        random_state: int,
+        threshold: float,
+    ) -> Result:
         """Resolve ``sources`` into clusters and golden profiles."""
         timer = _Timer()
         with timer.stage("load"):
@@ -150,16 +165,23 @@ class LocalEngine:
             if settings.comparisons is not None
             else choose_comparisons(features, link_within=link_within)
         )
-        rules = list(settings.blocking) if settings.blocking is not None else \
-            choose_blocking(features, link_within=link_within,
-                            pairs_per_record=settings.pairs_per_record,
-                            max_block_size=settings.max_block_size)
+        rules = (
+            list(settings.blocking)
+            if settings.blocking is not None
+            else choose_blocking(
+                features,
+                link_within=link_within,
+                pairs_per_record=settings.pairs_per_record,
+                max_block_size=settings.max_block_size,
+            )
+        )
         rules += [r for r in settings.rules if r not in rules]
         for column in [c.column for c in comparisons] + [k for r in rules for k in r]:
-            features[column]  # unknown names fail here, before any work  # noqa: B018
+            features[column]  # unknown names fail here, before any work
         with timer.stage("blocking"):
-            candidates = block(features, rules, link_within=link_within,
-                               max_block_size=settings.max_block_size)
+            candidates = block(
+                features, rules, link_within=link_within, max_block_size=settings.max_block_size
+            )
         timer.stats["candidate_pairs"] = len(candidates)
 
         model: FellegiSunter | None = None
@@ -168,58 +190,105 @@ class LocalEngine:
         if len(records) >= 2 and comparisons and len(candidates):
             with timer.stage("score"):
                 model = FellegiSunter(
-                    comparisons, u_sample_size=settings.u_sample_size,
+                    comparisons,
+                    u_sample_size=settings.u_sample_size,
                     max_iterations=settings.em_max_iterations,
-                    tolerance=settings.em_tolerance, random_state=random_state,
+                    tolerance=settings.em_tolerance,
+                    random_state=random_state,
                 )
                 levels, weight, probability = score_candidates(
-                    features, candidates, model, fit=True, link_within=link_within)
+                    features, candidates, model, fit=True, link_within=link_within
+                )
                 by_rule = np.zeros(len(candidates), dtype=bool)
                 for rule in settings.rules:
-                    by_rule |= _rule_agreement(features, rule, candidates.left,
-                                               candidates.right)
+                    by_rule |= _rule_agreement(features, rule, candidates.left, candidates.right)
                 probability = np.where(by_rule, 1.0, probability)
             keep = probability >= threshold
             edges_l, edges_r = candidates.left[keep], candidates.right[keep]
-            pairs_frame = _pairs_frame(records, candidates, rules, comparisons, levels,
-                                       weight, probability, by_rule, settings.pairs_floor)
+            pairs_frame = _pairs_frame(
+                records,
+                candidates,
+                rules=rules,
+                comparisons=comparisons,
+                levels=levels,
+                weight=weight,
+                probability=probability,
+                by_rule=by_rule,
+                floor=settings.pairs_floor,
+            )
         timer.stats["edges"] = len(edges_l)
         with timer.stage("cluster"):
             anchors = components(len(records), edges_l, edges_r)
             ids = customer_ids(anchors, records["source"], records["source_id"])
-        clusters = pd.DataFrame({"source": records["source"], "source_id": records["source_id"],
-                                 "customer_id": ids})
+        clusters = pd.DataFrame(
+            {"source": records["source"], "source_id": records["source_id"], "customer_id": ids}
+        )
         with timer.stage("profiles"):
             profiles = build_profiles(records, ids, priority, settings.survivorship)
         timer.stats["customers"] = len(profiles)
         return Result(
-            clusters=clusters, profiles=profiles, pairs=pairs_frame, quarantine=quarantine,
-            records=records, issues=issues, blocking=candidates.stats, model=model,
-            threshold=threshold, stats=timer.stats, rows_in=rows_in, _features=features,
+            clusters=clusters,
+            profiles=profiles,
+            pairs=pairs_frame,
+            quarantine=quarantine,
+            records=records,
+            issues=issues,
+            blocking=candidates.stats,
+            model=model,
+            threshold=threshold,
+            stats=timer.stats,
+            rows_in=rows_in,
+            _features=features,
         )
 
 
 def _empty_pairs() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in (
-        "source_l", "source_id_l", "source_r", "source_id_r", "match_weight",
-        "match_probability", "matched_by", "blocking_rule")})
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype="object")
+            for c in (
+                "source_l",
+                "source_id_l",
+                "source_r",
+                "source_id_r",
+                "match_weight",
+                "match_probability",
+                "matched_by",
+                "blocking_rule",
+            )
+        }
+    )
 
 
-def _pairs_frame(records: pd.DataFrame, candidates: Candidates, rules: list[tuple[str, ...]],
-                 comparisons: Sequence[Comparison], levels: np.ndarray, weight: np.ndarray,
-                 probability: np.ndarray, by_rule: np.ndarray, floor: float) -> pd.DataFrame:
+def _pairs_frame(
+    records: pd.DataFrame,
+    candidates: Candidates,
+    *,
+    rules: list[tuple[str, ...]],
+    comparisons: Sequence[Comparison],
+    levels: np.ndarray,
+    weight: np.ndarray,
+    probability: np.ndarray,
+    by_rule: np.ndarray,
+    floor: float,
+) -> pd.DataFrame:
     keep = probability >= floor
     left, right = candidates.left[keep], candidates.right[keep]
     source = records["source"].to_numpy(dtype=object)
     source_id = records["source_id"].to_numpy(dtype=object)
     names = np.array([rule_name(r) for r in rules], dtype=object)
-    frame = pd.DataFrame({
-        "source_l": source[left], "source_id_l": source_id[left],
-        "source_r": source[right], "source_id_r": source_id[right],
-        "match_weight": weight[keep], "match_probability": probability[keep],
-        "matched_by": np.where(by_rule[keep], "rule", "model"),
-        "blocking_rule": names[candidates.rule[keep]],
-    })
+    frame = pd.DataFrame(
+        {
+            "source_l": source[left],
+            "source_id_l": source_id[left],
+            "source_r": source[right],
+            "source_id_r": source_id[right],
+            "match_weight": weight[keep],
+            "match_probability": probability[keep],
+            "matched_by": np.where(by_rule[keep], "rule", "model"),
+            "blocking_rule": names[candidates.rule[keep]],
+        }
+    )
     for k, comparison in enumerate(comparisons):
         frame[f"gamma_{comparison.column}"] = levels[keep, k]
     return frame
