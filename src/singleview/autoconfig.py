@@ -9,6 +9,7 @@ field does not lose a true pair.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -17,7 +18,10 @@ from .comparisons import Comparison
 from .features import Features
 from .schema import EXTRA_PREFIX, ID_PREFIX
 
-__all__ = ["choose_blocking", "choose_comparisons", "usable"]
+__all__ = ["choose_blocking", "choose_comparisons", "choose_groups", "choose_training", "usable"]
+
+#: Where a person lives: an address line, its postcode and city, and the landline there.
+LOCATION_GROUP = ("address_line", "postcode", "city", "phone")
 
 logger = logging.getLogger(__name__)
 
@@ -139,3 +143,30 @@ def choose_blocking(
             spent += cost
     logger.info("zero-config blocking: %d rules, at most %d pairs", len(rules), spent)
     return rules
+
+
+def choose_training(features: Features, *, link_within: bool) -> list[tuple[str, ...]]:
+    """Keys that pick out the same person, for the model's training sessions.
+
+    Name sounds with the date of birth, an e-mail, each strong identifier.  Not addresses,
+    phones or surnames: households share those, and m learned on them would call a
+    household one person.
+    """
+    sessions: list[tuple[str, ...]] = []
+    if all(usable(features, k, link_within=link_within) for k in ("name_key", "dob")):
+        sessions.append(("name_key", "dob"))
+    if usable(features, "email_key", link_within=link_within):
+        sessions.append(("email_key",))
+    sessions += [
+        (c,)
+        for c in features.columns()
+        if c.startswith(ID_PREFIX) and usable(features, c, link_within=link_within)
+    ]
+    return sessions
+
+
+def choose_groups(features: Features, comparisons: Sequence[Comparison]) -> list[tuple[str, ...]]:
+    """The location group, when two or more of its columns are compared."""
+    compared = {c.column for c in comparisons}
+    group = tuple(c for c in LOCATION_GROUP if c in compared)
+    return [group] if len(group) >= 2 else []

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .features import Features
 
-__all__ = ["Candidates", "block", "count_pairs", "rule_name"]
+__all__ = ["Candidates", "agree", "block", "count_pairs", "rule_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -208,3 +208,19 @@ def block(
         rule=found_by,
         stats=stats_frame,
     )
+
+
+def agree(
+    features: Features, keys: Sequence[str], left: np.ndarray, right: np.ndarray
+) -> np.ndarray:
+    """Pairs agreeing exactly on every key (on any shared value of a multi-valued one)."""
+    result = np.ones(len(left), dtype=bool)
+    for key in keys:
+        codes = features[key].codes
+        hit = np.zeros(len(left), dtype=bool)
+        for i in range(codes.shape[1]):
+            a = codes[left, i]
+            for j in range(codes.shape[1]):
+                hit |= (a >= 0) & (a == codes[right, j])
+        result &= hit
+    return result

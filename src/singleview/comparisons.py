@@ -40,7 +40,7 @@ from .errors import ConfigError
 from .features import Coded, Features
 from .normalise import nickname_pairs
 
-__all__ = ["LABELS", "Comparison"]
+__all__ = ["LABELS", "M_PRIORS", "Comparison"]
 
 Scorer = Callable[..., float]
 
@@ -66,6 +66,25 @@ LABELS: dict[str, tuple[str, ...]] = {
     "identifier": ("else", "one_edit", "exact"),
     "exact": ("else", "exact"),
     "text": ("else", "jw>=0.90", "exact"),
+}
+
+
+#: Prior belief in m (share of true matches on each level), used as pseudo-counts by EM so
+#: that a comparison seldom known on both sides of a match keeps sensible weights.
+M_PRIORS: dict[str, tuple[float, ...]] = {
+    "first_name": (0.03, 0.02, 0.03, 0.07, 0.05, 0.01, 0.79),
+    "last_name": (0.05, 0.03, 0.07, 0.85),
+    "middle_name": (0.10, 0.20, 0.70),
+    "name": (0.05, 0.10, 0.10, 0.75),
+    "date": (0.02, 0.02, 0.03, 0.03, 0.08, 0.02, 0.80),
+    "email": (0.25, 0.05, 0.05, 0.65),
+    "phone": (0.35, 0.02, 0.03, 0.60),
+    "postcode": (0.15, 0.05, 0.05, 0.75),
+    "city": (0.10, 0.05, 0.85),
+    "address": (0.20, 0.10, 0.10, 0.60),
+    "identifier": (0.05, 0.05, 0.90),
+    "exact": (0.10, 0.90),
+    "text": (0.20, 0.10, 0.70),
 }
 
 

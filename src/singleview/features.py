@@ -21,7 +21,7 @@ import pandas as pd
 from .errors import ConfigError
 from .normalise import email_key
 
-__all__ = ["DERIVED_KEYS", "Coded", "Features", "build_features"]
+__all__ = ["DERIVED_KEYS", "Coded", "Features", "base_columns", "build_features"]
 
 IntArray = np.ndarray
 
@@ -121,6 +121,17 @@ DERIVED_KEYS: dict[str, tuple[str, Callable[[pd.Series], pd.Series]]] = {
     "postcode_outward": ("postcode", _outward),
     "dob_year": ("dob", _year),
 }
+
+
+def base_columns(key: str) -> tuple[str, ...]:
+    """The canonical columns a blocking or training key is made from."""
+    if key == "email_key":
+        return ("email",)
+    if key == "name_key":
+        return ("first_name", "middle_name", "last_name", "full_name")
+    if key in DERIVED_KEYS:
+        return (DERIVED_KEYS[key][0],)
+    return (key,)
 
 
 @dataclass

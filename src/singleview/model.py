@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -23,11 +24,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from .comparisons import Comparison
+from .comparisons import M_PRIORS, Comparison
+from .em import run_em
 from .errors import ConfigError, NotFittedError
 from .features import Features
 
-__all__ = ["FellegiSunter", "pattern_counts"]
+__all__ = ["FellegiSunter", "TrainingSession"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,16 +56,23 @@ class _ModelData(BaseModel):
     tf: dict[str, dict[str, float]]
     random_state: int
     em_iterations: int
+    groups: list[list[str]]
 
 
-def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of a level matrix and how often each occurs (EM's sufficient stats)."""
-    if levels.shape[0] == 0:
-        return levels, np.empty(0, dtype=np.int64)
-    shift = (levels.astype(np.int64) + 1) << (4 * np.arange(levels.shape[1], dtype=np.int64))
-    keys = shift.sum(axis=1)
-    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
-    return levels[first], counts.astype(np.int64)
+#: A training session with fewer candidate pairs than this is too small to trust.
+MIN_SESSION_PAIRS = 50
+#: Pseudo-matches the m prior is worth in EM (see :data:`comparisons.M_PRIORS`).
+PRIOR_STRENGTH = 20.0
+
+
+@dataclass(frozen=True)
+class TrainingSession:
+    """Candidate pairs agreeing on ``keys`` (``mask``); m is not learned here for the
+    comparisons in ``excluded`` (those the keys already decide)."""
+
+    keys: tuple[str, ...]
+    mask: np.ndarray
+    excluded: frozenset[int]
 
 
 class FellegiSunter:
@@ -73,6 +82,11 @@ class FellegiSunter:
         comparisons: what to compare (see :class:`~singleview.comparisons.Comparison`).
         u_sample_size: random record pairs drawn to estimate ``u``.
         max_iterations, tolerance: EM stopping rules.
+        groups: columns whose evidence is one thing seen several times (an address line,
+            its postcode and city; a household's landline): within a group only the
+            strongest agreement counts, or, if none agrees, the strongest disagreement.
+            Fellegi-Sunter assumes comparisons independent; summing a household's shared
+            address, postcode and phone would call two people in it one person.
         random_state: seeds the random pairs; with records in canonical order (sorted by
             source and source id) the sample does not depend on input row order.
 
@@ -91,38 +105,87 @@ class FellegiSunter:
         max_iterations: int = 100,
         tolerance: float = 1e-6,
         random_state: int = 0,
+        groups: Sequence[Sequence[str]] = (),
     ) -> None:
         self.comparisons = list(comparisons)
+        self.groups = [tuple(g) for g in groups]
         self.u_sample_size = u_sample_size
         self.max_iterations = max_iterations
         self.tolerance = tolerance
         self.random_state = random_state
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, features: Features, levels: np.ndarray, *, link_within: bool = True) -> Self:
-        """Estimate u from random pairs of ``features``, then m and the prior by EM on the
-        candidate pairs' ``levels`` (one column per comparison)."""
+    def fit(
+        self,
+        features: Features,
+        levels: np.ndarray,
+        *,
+        link_within: bool = True,
+        sessions: Sequence[TrainingSession] = (),
+    ) -> Self:
+        """Learn u, m and the prior; returns ``self``.
+
+        1. u: agreement rates among random record pairs of ``features``.
+        2. m: EM on the candidate pairs' ``levels`` (one column per comparison).  With
+           ``sessions``, a comparison's m is the mean over the sessions that leave it out:
+           each session is the candidates agreeing on some identifying key (name and date
+           of birth, an e-mail, an id), so households and namesakes, which agree on
+           addresses and surnames, cannot pass for matches when m is learned.
+        3. The match rate among candidates by EM with m held, then the prior over all pairs.
+        4. u is cleared of the true matches that random sampling drew by chance.
+        """
         if not self.comparisons:
             raise ConfigError("the model has no comparisons: no comparable field is present")
-        if levels.shape[1] != len(self.comparisons):
+        if levels.ndim != 2 or levels.shape[1] != len(self.comparisons):
             raise ConfigError("levels must have one column per comparison")
-        self.u_ = self._estimate_u(features, link_within)
-        self.m_, self.lambda_, self.n_iterations_ = self._em(levels)
-        # EM's prior is the match rate among candidate pairs.  Blocking already selected
-        # those pairs by agreement that the comparisons count again, so scores start from
-        # the match rate among *all* pairs: expected matches / every possible pair.
+        n_levels = [len(c.labels) for c in self.comparisons]
+        priors = [np.asarray(M_PRIORS[c.kind]) for c in self.comparisons]
+        observed_u, sampled = self._estimate_u(features, link_within)
+        options: dict[str, Any] = {
+            "max_iterations": self.max_iterations,
+            "tolerance": self.tolerance,
+            "prior_strength": PRIOR_STRENGTH,
+        }
+        overall = run_em(levels, n_levels, observed_u, m_prior=priors, **options)
+        m = list(overall.m)
+        learned: dict[int, list[np.ndarray]] = {}
+        for session in sessions:
+            trained = [k for k in range(len(n_levels)) if k not in session.excluded]
+            if int(session.mask.sum()) < MIN_SESSION_PAIRS or not trained:
+                continue
+            result = run_em(
+                levels[session.mask][:, trained],
+                [n_levels[k] for k in trained],
+                [observed_u[k] for k in trained],
+                m_prior=[priors[k] for k in trained],
+                **options,
+            )
+            for position, k in enumerate(trained):
+                learned.setdefault(k, []).append(result.m[position])
+        for k, estimates in learned.items():
+            m[k] = np.mean(estimates, axis=0)
+        final = run_em(levels, n_levels, overall.u, m_fixed=m, **options)
+        self.m_ = m
+        self.lambda_ = final.match_rate
+        self.n_iterations_ = overall.iterations
+        # EM's rate is among candidate pairs, which blocking chose for agreeing on what the
+        # comparisons count again; scores start from the match rate among all pairs.
         total = _total_pairs(features, link_within)
         self.prior_ = float(
             np.clip(self.lambda_ * levels.shape[0] / max(total, 1), _EPS * _EPS, 1 - _EPS)
         )
+        self.u_ = [
+            _decontaminate(u, mk, self.prior_, n)
+            for u, mk, n in zip(observed_u, m, sampled, strict=True)
+        ]
         self.tf_ = self._term_frequencies(features)
         logger.info(
-            "model fitted: %d comparisons, match rate %.5f among candidates, "
-            "prior %.3g, EM %d iterations",
+            "model fitted: %d comparisons, %d training sessions, match rate %.5f among "
+            "candidates, prior %.3g",
             len(self.comparisons),
+            len(learned),
             self.lambda_,
             self.prior_,
-            self.n_iterations_,
         )
         return self
 
@@ -137,9 +200,12 @@ class FellegiSunter:
             keep &= features.source[left] != features.source[right]
         return left[keep][:size], right[keep][:size]
 
-    def _estimate_u(self, features: Features, link_within: bool) -> list[np.ndarray]:
+    def _estimate_u(
+        self, features: Features, link_within: bool
+    ) -> tuple[list[np.ndarray], list[int]]:
+        """Agreement rates among random pairs, and how many pairs had both sides known."""
         left, right = self._random_pairs(features, link_within)
-        u = []
+        u, sampled = [], []
         for comparison in self.comparisons:
             level, _ = comparison.compare(features, left, right)
             n_levels = len(comparison.labels)
@@ -147,54 +213,8 @@ class FellegiSunter:
             # Half a pseudo-count per level: an agreement never seen among random pairs
             # is rare, not impossible.
             u.append((counts + 0.5) / (counts.sum() + 0.5 * n_levels))
-        return u
-
-    def _em(self, levels: np.ndarray) -> tuple[list[np.ndarray], float, int]:
-        """m and the match rate by EM on the candidate pairs' level patterns.
-
-        Non-matches among candidates agree more often than random pairs (blocking chose
-        them for agreeing), so EM fits their own agreement rates (``u`` among candidates)
-        alongside m, starting from the random-pair u.  Only m and the match rate are kept:
-        scores use the random-pair u, which describes the population the prior is about.
-        """
-        patterns, counts = pattern_counts(levels)
-        weights = counts.astype(np.float64)
-        m = [_initial_m(len(c.labels)) for c in self.comparisons]
-        u = [np.array(v, dtype=np.float64) for v in self.u_]
-        lam = 0.1
-        iteration = 0
-        for iteration in range(1, self.max_iterations + 1):  # noqa: B007 - reported below
-            log_odds = np.full(len(patterns), np.log(lam / (1 - lam)))
-            for k in range(len(self.comparisons)):
-                column = patterns[:, k]
-                known = column >= 0
-                log_odds[known] += np.log(m[k] / u[k])[column[known]]
-            posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
-            matched = weights * posterior
-            unmatched = weights - matched
-            new_m = [
-                self._m_step(patterns[:, k], matched, len(c.labels))
-                for k, c in enumerate(self.comparisons)
-            ]
-            new_u = [
-                self._m_step(patterns[:, k], unmatched, len(c.labels))
-                for k, c in enumerate(self.comparisons)
-            ]
-            new_lam = float(np.clip(matched.sum() / max(weights.sum(), 1.0), _EPS, 1 - _EPS))
-            change = max(
-                abs(new_lam - lam),
-                *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)),
-            )
-            m, u, lam = new_m, new_u, new_lam
-            if change < self.tolerance:
-                break
-        return m, lam, iteration
-
-    @staticmethod
-    def _m_step(column: np.ndarray, weights: np.ndarray, n_levels: int) -> np.ndarray:
-        known = column >= 0
-        totals = np.bincount(column[known], weights=weights[known], minlength=n_levels)
-        return np.asarray((totals + _EPS) / (totals.sum() + _EPS * n_levels), dtype=np.float64)
+            sampled.append(int(counts.sum()))
+        return u, sampled
 
     def _term_frequencies(self, features: Features) -> dict[str, pd.Series]:
         tf = {}
@@ -241,18 +261,50 @@ class FellegiSunter:
         out[hit] = np.log2(u_exact / freq[exact_code[hit]])
         return out
 
-    def score(
-        self, levels: np.ndarray, tf: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Match weight and probability for each row of ``levels`` (+ summed TF weights)."""
+    def _group_indices(self) -> list[list[int]]:
+        columns = [c.column for c in self.comparisons]
+        found = [[columns.index(c) for c in g if c in columns] for g in self.groups]
+        return [g for g in found if len(g) >= 2]
+
+    def contributions(
+        self, levels: np.ndarray, tf: Mapping[int, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Weight of each comparison for each pair (0 where a side is missing), TF included."""
         self._check()
-        weight = np.full(levels.shape[0], self.prior_weight)
+        contrib = np.zeros(levels.shape, dtype=np.float64)
         for k, table in enumerate(self.level_weights()):
             column = levels[:, k]
             known = column >= 0
-            weight[known] += table[column[known]]
-        if tf is not None:
-            weight += tf
+            contrib[known, k] = table[column[known]]
+            if tf is not None and k in tf:
+                contrib[:, k] += tf[k]
+        return contrib
+
+    def counted(self, contrib: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """Which contributions count: all, except inside a group, where only one does."""
+        mask = known.copy()
+        for group in self._group_indices():
+            sub = contrib[:, group]
+            sub_known = known[:, group]
+            high = np.where(sub_known, sub, -np.inf)
+            low = np.where(sub_known, sub, np.inf)
+            agree = high.max(axis=1) > 0
+            chosen = np.where(agree, high.argmax(axis=1), low.argmin(axis=1))
+            mask[:, group] = False
+            rows = np.flatnonzero(sub_known.any(axis=1))
+            mask[rows, np.asarray(group)[chosen[rows]]] = True
+        return mask
+
+    def score(
+        self, levels: np.ndarray, tf: Mapping[int, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Match weight and probability for each row of ``levels``.
+
+        ``tf`` maps a comparison's position to its term-frequency adjustments.
+        """
+        contrib = self.contributions(levels, tf)
+        mask = self.counted(contrib, levels >= 0)
+        weight = self.prior_weight + np.where(mask, contrib, 0.0).sum(axis=1)
         probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
         return weight, probability
 
@@ -270,6 +322,10 @@ class FellegiSunter:
                 "tf_adjustment": 0.0,
             }
         ]
+        contrib = self.contributions(
+            levels.reshape(1, -1), {k: tf[k : k + 1] for k in range(len(tf))}
+        )
+        counts = self.counted(contrib, levels.reshape(1, -1) >= 0)[0]
         for k, comparison in enumerate(self.comparisons):
             level = int(levels[k])
             known = level >= 0
@@ -283,11 +339,14 @@ class FellegiSunter:
                     "weight": float(np.log2(self.m_[k][level] / self.u_[k][level]))
                     if known
                     else 0.0,
-                    "tf_adjustment": float(tf[k]),
+                    "tf_adjustment": float(tf[k]) if known else 0.0,
+                    "counted": bool(counts[k]),
                 }
             )
         frame = pd.DataFrame(rows)
-        total = float(frame["weight"].sum() + frame["tf_adjustment"].sum())
+        frame.loc[0, "counted"] = True
+        counted_rows = frame["counted"].astype(bool)
+        total = float((frame["weight"] + frame["tf_adjustment"])[counted_rows].sum())
         probability = 1.0 / (1.0 + 2.0 ** (-total))
         frame = pd.concat(
             [
@@ -302,6 +361,7 @@ class FellegiSunter:
                             "u": None,
                             "weight": total,
                             "tf_adjustment": 0.0,
+                            "counted": False,
                             "probability": probability,
                         }
                     ]
@@ -309,7 +369,10 @@ class FellegiSunter:
             ],
             ignore_index=True,
         )
-        frame["cumulative_weight"] = (frame["weight"] + frame["tf_adjustment"]).cumsum()
+        counted_weight = (frame["weight"] + frame["tf_adjustment"]).where(
+            frame["counted"].fillna(False).astype(bool), 0.0
+        )
+        frame["cumulative_weight"] = counted_weight.cumsum()
         frame.loc[frame.index[-1], "cumulative_weight"] = total
         return frame
 
@@ -335,6 +398,7 @@ class FellegiSunter:
             tf={k: {str(i): float(v) for i, v in s.items()} for k, s in self.tf_.items()},
             random_state=self.random_state,
             em_iterations=self.n_iterations_,
+            groups=[list(g) for g in self.groups],
         )
         return data.model_dump_json(indent=1)
 
@@ -349,6 +413,7 @@ class FellegiSunter:
         model = cls(
             [Comparison(p.column, p.kind, p.tf_adjust) for p in data.comparisons],
             random_state=data.random_state,
+            groups=data.groups,
         )
         model.m_ = [np.asarray(p.m) for p in data.comparisons]
         model.u_ = [np.asarray(p.u) for p in data.comparisons]
@@ -368,6 +433,17 @@ class FellegiSunter:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
 
+def _decontaminate(u: np.ndarray, m: np.ndarray, prior: float, sampled: int) -> np.ndarray:
+    """Random pairs include a few true matches (about ``prior`` of them); take them out.
+
+    Without this, agreeing on a value only one person has (an e-mail) could never say more
+    than the prior says against: the sampled agreements on it are mostly true matches.
+    """
+    floor = 0.5 / max(sampled + 0.5 * len(u), 1.0)
+    cleaned = np.maximum((u - prior * m) / (1.0 - prior), floor)
+    return np.asarray(cleaned / cleaned.sum(), dtype=np.float64)
+
+
 def _total_pairs(features: Features, link_within: bool) -> int:
     """Every pair the run could compare: all pairs, or cross-source pairs only."""
     n = features.n
@@ -375,9 +451,3 @@ def _total_pairs(features: Features, link_within: bool) -> int:
         return n * (n - 1) // 2
     per_source = np.bincount(features.source).astype(np.int64)
     return int((n * n - (per_source**2).sum()) // 2)
-
-
-def _initial_m(n_levels: int) -> np.ndarray:
-    """A starting m that puts most matches on the strongest levels."""
-    start = np.exp2(np.arange(n_levels, dtype=np.float64) * 1.5)
-    return np.asarray(start / start.sum(), dtype=np.float64)

@@ -95,6 +95,12 @@ class Settings(_Frozen):
     #: Zero-config blocking adds broader rules while candidate pairs stay under this many
     #: per record (small data gets wide blocking, large data stays bounded).
     pairs_per_record: float = Field(default=20.0, ge=0.0)
+    #: Training sessions: keys that pick out one person (m is learned, per comparison, on
+    #: candidates agreeing on a key that does not involve it).  None: chosen from the data.
+    training: tuple[tuple[str, ...], ...] | None = None
+    #: Columns whose evidence is one thing seen several times: within a group only the
+    #: strongest agreement (or disagreement) counts.  None: chosen from the data.
+    groups: tuple[tuple[str, ...], ...] | None = None
     #: Pairs agreeing exactly on every column of one of these rules are matches outright.
     rules: tuple[tuple[str, ...], ...] = ()
     threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0.0, lt=1.0)
@@ -106,7 +112,7 @@ class Settings(_Frozen):
     pairs_floor: float = Field(default=0.01, ge=0.0, lt=1.0)
     survivorship: SurvivorshipSettings = Field(default_factory=SurvivorshipSettings)
 
-    @field_validator("blocking", "rules", mode="before")
+    @field_validator("blocking", "rules", "training", "groups", mode="before")
     @classmethod
     def _lists_to_tuples(cls, value: object) -> object:
         if isinstance(value, list):

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..autoconfig import choose_blocking, choose_comparisons
-from ..blocking import Candidates, block, rule_name
+from ..autoconfig import choose_blocking, choose_comparisons, choose_groups, choose_training
+from ..blocking import Candidates, agree, block, rule_name
 from ..cluster import components, customer_ids
 from ..comparisons import Comparison
 from ..errors import ConfigError
-from ..features import Features, build_features
-from ..model import FellegiSunter
+from ..features import Features, base_columns, build_features
+from ..model import FellegiSunter, TrainingSession
 from ..result import Result
 from ..schema import MULTI_VALUED_FIELDS, empty_issues, empty_quarantine
 from ..settings import Settings
@@ -86,22 +86,6 @@ def combine(
     return records, quarantine, issues, rows_in, priority
 
 
-def _rule_agreement(
-    features: Features, columns: Sequence[str], left: np.ndarray, right: np.ndarray
-) -> np.ndarray:
-    """Pairs agreeing exactly on every column (any shared value for multi-valued ones)."""
-    agree = np.ones(len(left), dtype=bool)
-    for column in columns:
-        codes = features[column].codes
-        hit = np.zeros(len(left), dtype=bool)
-        for i in range(codes.shape[1]):
-            for j in range(codes.shape[1]):
-                a, b = codes[left, i], codes[right, j]
-                hit |= (a >= 0) & (a == b)
-        agree &= hit
-    return agree
-
-
 def score_candidates(
     features: Features,
     candidates: Candidates,
@@ -109,11 +93,12 @@ def score_candidates(
     *,
     fit: bool,
     link_within: bool,
+    training: Sequence[Sequence[str]] = (),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Levels for every candidate pair, then match weights and probabilities.
 
     With ``fit`` the model is first trained on these pairs (u from random pairs of
-    ``features``, m and the prior by EM on the pairs' levels).
+    ``features``, m by EM in one session per ``training`` key list, the prior by EM).
     """
     comparisons = model.comparisons
     left, right = candidates.left, candidates.right
@@ -124,10 +109,20 @@ def score_candidates(
         if comparison.tf_adjust:
             exact[k] = code
     if fit:
-        model.fit(features, levels, link_within=link_within)
-    tf = np.zeros(len(left), dtype=np.float64)
-    for k, code in exact.items():
-        tf += model.tf_adjustment(k, features, code)
+        sessions = [
+            TrainingSession(
+                keys=tuple(keys),
+                mask=agree(features, keys, left, right),
+                excluded=frozenset(
+                    k
+                    for k, c in enumerate(comparisons)
+                    if any(c.column in base_columns(key) for key in keys)
+                ),
+            )
+            for keys in training
+        ]
+        model.fit(features, levels, link_within=link_within, sessions=sessions)
+    tf = {k: model.tf_adjustment(k, features, code) for k, code in exact.items()}
     weight, probability = model.score(levels, tf)
     return levels, weight, probability
 
@@ -176,6 +171,16 @@ class LocalEngine:
             )
         )
         rules += [r for r in settings.rules if r not in rules]
+        groups = (
+            list(settings.groups)
+            if settings.groups is not None
+            else choose_groups(features, comparisons)
+        )
+        training = (
+            list(settings.training)
+            if settings.training is not None
+            else choose_training(features, link_within=link_within)
+        )
         for column in [c.column for c in comparisons] + [k for r in rules for k in r]:
             features[column]  # unknown names fail here, before any work
         with timer.stage("blocking"):
@@ -191,17 +196,23 @@ class LocalEngine:
             with timer.stage("score"):
                 model = FellegiSunter(
                     comparisons,
+                    groups=groups,
                     u_sample_size=settings.u_sample_size,
                     max_iterations=settings.em_max_iterations,
                     tolerance=settings.em_tolerance,
                     random_state=random_state,
                 )
                 levels, weight, probability = score_candidates(
-                    features, candidates, model, fit=True, link_within=link_within
+                    features,
+                    candidates,
+                    model,
+                    fit=True,
+                    link_within=link_within,
+                    training=training,
                 )
                 by_rule = np.zeros(len(candidates), dtype=bool)
                 for rule in settings.rules:
-                    by_rule |= _rule_agreement(features, rule, candidates.left, candidates.right)
+                    by_rule |= agree(features, rule, candidates.left, candidates.right)
                 probability = np.where(by_rule, 1.0, probability)
             keep = probability >= threshold
             edges_l, edges_r = candidates.left[keep], candidates.right[keep]

@@ -1,0 +1,122 @@
+"""Expectation-maximisation for the Fellegi-Sunter mixture, on level patterns.
+
+EM sees the distinct rows of the level matrix with their counts (the sufficient statistics),
+so a run costs the same for a thousand pairs or a hundred million.  Level ``-1`` (a side is
+missing) carries no evidence.  Both classes have free agreement rates: ``m`` for matches and
+``u`` for non-matches *among the pairs given* (blocking chose them for agreeing, so they
+agree more often than random pairs do).  ``m`` can be held fixed to estimate only the
+match rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["EMResult", "pattern_counts", "run_em"]
+
+_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class EMResult:
+    """m and u per comparison, the match rate among the pairs, and iterations used."""
+
+    m: list[np.ndarray]
+    u: list[np.ndarray]
+    match_rate: float
+    iterations: int
+
+
+def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a level matrix and how often each occurs."""
+    if levels.shape[0] == 0:
+        return levels, np.empty(0, dtype=np.int64)
+    shift = (levels.astype(np.int64) + 1) << (4 * np.arange(levels.shape[1], dtype=np.int64))
+    keys = shift.sum(axis=1)
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    return levels[first], counts.astype(np.int64)
+
+
+def _initial_m(n_levels: int) -> np.ndarray:
+    """A starting m that puts most matches on the strongest levels."""
+    start = np.exp2(np.arange(n_levels, dtype=np.float64) * 1.5)
+    return np.asarray(start / start.sum(), dtype=np.float64)
+
+
+def _rates(
+    column: np.ndarray,
+    weights: np.ndarray,
+    n_levels: int,
+    prior: np.ndarray | None = None,
+    strength: float = 0.0,
+) -> np.ndarray:
+    """Share of ``weights`` on each level; ``prior`` adds ``strength`` pseudo-pairs."""
+    known = column >= 0
+    totals = np.bincount(column[known], weights=weights[known], minlength=n_levels) + _EPS
+    if prior is not None and strength > 0:
+        totals = totals + strength * np.asarray(prior, dtype=np.float64)
+    return np.asarray(totals / totals.sum(), dtype=np.float64)
+
+
+def run_em(
+    levels: np.ndarray,
+    n_levels: Sequence[int],
+    u_start: Sequence[np.ndarray],
+    *,
+    m_fixed: Sequence[np.ndarray] | None = None,
+    m_prior: Sequence[np.ndarray] | None = None,
+    prior_strength: float = 0.0,
+    max_iterations: int = 100,
+    tolerance: float = 1e-6,
+) -> EMResult:
+    """Fit the two-class mixture to ``levels`` (one column per comparison).
+
+    ``m_prior`` with ``prior_strength`` makes the m-step a MAP estimate: as if that many
+    extra matches had been seen, spread as the prior says.  It only matters for a
+    comparison with few known matches.
+    """
+    patterns, counts = pattern_counts(levels)
+    weights = counts.astype(np.float64)
+    m = (
+        [np.asarray(v, dtype=np.float64) for v in m_fixed]
+        if m_fixed is not None
+        else [_initial_m(n) for n in n_levels]
+    )
+    u = [np.asarray(v, dtype=np.float64) for v in u_start]
+    rate = 0.1
+    iteration = 0
+    for iteration in range(1, max_iterations + 1):  # noqa: B007 - returned below
+        log_odds = np.full(len(patterns), np.log(rate / (1 - rate)))
+        for k in range(len(n_levels)):
+            column = patterns[:, k]
+            known = column >= 0
+            log_odds[known] += np.log(m[k] / u[k])[column[known]]
+        posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+        matched = weights * posterior
+        if m_fixed is None:
+            new_m = [
+                _rates(
+                    patterns[:, k],
+                    matched,
+                    n,
+                    None if m_prior is None else m_prior[k],
+                    prior_strength,
+                )
+                for k, n in enumerate(n_levels)
+            ]
+        else:
+            new_m = m
+        new_u = [_rates(patterns[:, k], weights - matched, n) for k, n in enumerate(n_levels)]
+        new_rate = float(np.clip(matched.sum() / max(weights.sum(), 1.0), _EPS, 1 - _EPS))
+        change = max(
+            abs(new_rate - rate),
+            *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)),
+            *(float(np.abs(a - b).max()) for a, b in zip(new_u, u, strict=True)),
+        )
+        m, u, rate = new_m, new_u, new_rate
+        if change < tolerance:
+            break
+    return EMResult(m=m, u=u, match_rate=rate, iterations=iteration)
