@@ -57,10 +57,13 @@ class _ModelData(BaseModel):
     random_state: int
     em_iterations: int
     groups: list[list[str]]
+    tf_u: list[float]
 
 
 #: A training session with fewer candidate pairs than this is too small to trust.
 MIN_SESSION_PAIRS = 50
+#: Rounds of taking drawn true matches out of the random pairs behind u.
+MAX_U_ROUNDS = 5
 #: Pseudo-matches the m prior is worth in EM (see :data:`comparisons.M_PRIORS`).
 PRIOR_STRENGTH = 20.0
 
@@ -122,6 +125,7 @@ class FellegiSunter:
         *,
         link_within: bool = True,
         sessions: Sequence[TrainingSession] = (),
+        pairs: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Self:
         """Learn u, m and the prior; returns ``self``.
 
@@ -132,7 +136,9 @@ class FellegiSunter:
            of birth, an e-mail, an id), so households and namesakes, which agree on
            addresses and surnames, cannot pass for matches when m is learned.
         3. The match rate among candidates by EM with m held, then the prior over all pairs.
-        4. u is cleared of the true matches that random sampling drew by chance.
+        4. u is cleared of the true matches that random sampling drew by chance: random
+           pairs that are also candidate ``pairs`` (left, right positions, the rows of
+           ``levels``) scoring as matches are left out, and u is counted again.
         """
         if not self.comparisons:
             raise ConfigError("the model has no comparisons: no comparable field is present")
@@ -140,7 +146,9 @@ class FellegiSunter:
             raise ConfigError("levels must have one column per comparison")
         n_levels = [len(c.labels) for c in self.comparisons]
         priors = [np.asarray(M_PRIORS[c.kind]) for c in self.comparisons]
-        observed_u, sampled = self._estimate_u(features, link_within)
+        random_left, random_right = self._random_pairs(features, link_within)
+        random_levels = self._levels(features, random_left, random_right)
+        observed_u = _level_rates(random_levels, n_levels)
         options: dict[str, Any] = {
             "max_iterations": self.max_iterations,
             "tolerance": self.tolerance,
@@ -174,10 +182,30 @@ class FellegiSunter:
         self.prior_ = float(
             np.clip(self.lambda_ * levels.shape[0] / max(total, 1), _EPS * _EPS, 1 - _EPS)
         )
-        self.u_ = [
-            _decontaminate(u, mk, self.prior_, n)
-            for u, mk, n in zip(observed_u, m, sampled, strict=True)
-        ]
+        # Term frequencies count every record, duplicates of one person included, and so
+        # does the observed u: their ratio is the TF adjustment, so it keeps the observed u.
+        self.tf_u_ = [float(u[-1]) for u in observed_u]
+        self.u_ = observed_u
+        self.random_matches_ = 0
+        if pairs is not None and len(pairs[0]):
+            n = np.int64(max(features.n, 1))
+            candidate_keys = pairs[0].astype(np.int64) * n + pairs[1]
+            order = np.argsort(candidate_keys)
+            lo = np.minimum(random_left, random_right).astype(np.int64)
+            hi = np.maximum(random_left, random_right).astype(np.int64)
+            found = np.searchsorted(candidate_keys[order], lo * n + hi)
+            found = np.minimum(found, len(order) - 1)
+            is_candidate = candidate_keys[order][found] == lo * n + hi
+            candidate_row = order[found]
+            # Removing the drawn matches lowers u, which raises their scores, which can
+            # reveal more of them: repeat until nothing changes (a few rounds at most).
+            for _ in range(MAX_U_ROUNDS):
+                _, probability = self.score(levels)
+                drawn = is_candidate & (probability[candidate_row] >= 0.5)
+                if int(drawn.sum()) == self.random_matches_:
+                    break
+                self.random_matches_ = int(drawn.sum())
+                self.u_ = _level_rates(random_levels[~drawn], n_levels)
         self.tf_ = self._term_frequencies(features)
         logger.info(
             "model fitted: %d comparisons, %d training sessions, match rate %.5f among "
@@ -200,21 +228,11 @@ class FellegiSunter:
             keep &= features.source[left] != features.source[right]
         return left[keep][:size], right[keep][:size]
 
-    def _estimate_u(
-        self, features: Features, link_within: bool
-    ) -> tuple[list[np.ndarray], list[int]]:
-        """Agreement rates among random pairs, and how many pairs had both sides known."""
-        left, right = self._random_pairs(features, link_within)
-        u, sampled = [], []
-        for comparison in self.comparisons:
-            level, _ = comparison.compare(features, left, right)
-            n_levels = len(comparison.labels)
-            counts = np.bincount(level[level >= 0], minlength=n_levels).astype(np.float64)
-            # Half a pseudo-count per level: an agreement never seen among random pairs
-            # is rare, not impossible.
-            u.append((counts + 0.5) / (counts.sum() + 0.5 * n_levels))
-            sampled.append(int(counts.sum()))
-        return u, sampled
+    def _levels(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        levels = np.empty((len(left), len(self.comparisons)), dtype=np.int8)
+        for k, comparison in enumerate(self.comparisons):
+            levels[:, k], _ = comparison.compare(features, left, right)
+        return levels
 
     def _term_frequencies(self, features: Features) -> dict[str, pd.Series]:
         tf = {}
@@ -257,8 +275,7 @@ class FellegiSunter:
         freq = table.reindex(pd.Index(values, dtype="object")).to_numpy(dtype=np.float64)
         floor = 1.0 / max(float(len(table)), 1.0) / 10.0
         freq = np.where(np.isnan(freq), floor, np.maximum(freq, floor))
-        u_exact = self.u_[k][-1]
-        out[hit] = np.log2(u_exact / freq[exact_code[hit]])
+        out[hit] = np.log2(self.tf_u_[k] / freq[exact_code[hit]])
         return out
 
     def _group_indices(self) -> list[list[int]]:
@@ -399,6 +416,7 @@ class FellegiSunter:
             random_state=self.random_state,
             em_iterations=self.n_iterations_,
             groups=[list(g) for g in self.groups],
+            tf_u=self.tf_u_,
         )
         return data.model_dump_json(indent=1)
 
@@ -420,6 +438,7 @@ class FellegiSunter:
         model.lambda_ = data.lambda_
         model.prior_ = data.prior
         model.n_iterations_ = data.em_iterations
+        model.tf_u_ = list(data.tf_u)
         model.tf_ = {k: pd.Series(v, dtype=np.float64) for k, v in data.tf.items()}
         return model
 
@@ -433,15 +452,15 @@ class FellegiSunter:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
 
-def _decontaminate(u: np.ndarray, m: np.ndarray, prior: float, sampled: int) -> np.ndarray:
-    """Random pairs include a few true matches (about ``prior`` of them); take them out.
-
-    Without this, agreeing on a value only one person has (an e-mail) could never say more
-    than the prior says against: the sampled agreements on it are mostly true matches.
-    """
-    floor = 0.5 / max(sampled + 0.5 * len(u), 1.0)
-    cleaned = np.maximum((u - prior * m) / (1.0 - prior), floor)
-    return np.asarray(cleaned / cleaned.sum(), dtype=np.float64)
+def _level_rates(levels: np.ndarray, n_levels: Sequence[int]) -> list[np.ndarray]:
+    """Share of known pairs on each level, per comparison, with half a pseudo-count per
+    level: an agreement never seen among random pairs is rare, not impossible."""
+    rates = []
+    for k, n in enumerate(n_levels):
+        column = levels[:, k]
+        counts = np.bincount(column[column >= 0], minlength=n).astype(np.float64)
+        rates.append(np.asarray((counts + 0.5) / (counts.sum() + 0.5 * n), dtype=np.float64))
+    return rates
 
 
 def _total_pairs(features: Features, link_within: bool) -> int:

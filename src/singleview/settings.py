@@ -104,6 +104,9 @@ class Settings(_Frozen):
     #: Pairs agreeing exactly on every column of one of these rules are matches outright.
     rules: tuple[tuple[str, ...], ...] = ()
     threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0.0, lt=1.0)
+    #: Over-merge guard: a candidate pair at or below this match probability is a conflict,
+    #: and no customer may hold both of its records (0 turns the guard off).
+    conflict_below: float = Field(default=0.001, ge=0.0, lt=1.0)
     #: Random record pairs drawn to estimate u (non-match agreement rates).
     u_sample_size: int = Field(default=1_000_000, gt=0)
     em_max_iterations: int = Field(default=100, gt=0)

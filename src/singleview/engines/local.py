@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..autoconfig import choose_blocking, choose_comparisons, choose_groups, choose_training
 from ..blocking import Candidates, agree, block, rule_name
-from ..cluster import components, customer_ids
+from ..cluster import customer_ids, guarded_components
 from ..comparisons import Comparison
 from ..errors import ConfigError
 from ..features import Features, base_columns, build_features
@@ -121,7 +121,7 @@ def score_candidates(
             )
             for keys in training
         ]
-        model.fit(features, levels, link_within=link_within, sessions=sessions)
+        model.fit(features, levels, link_within=link_within, sessions=sessions, pairs=(left, right))
     tf = {k: model.tf_adjustment(k, features, code) for k, code in exact.items()}
     weight, probability = model.score(levels, tf)
     return levels, weight, probability
@@ -191,7 +191,8 @@ class LocalEngine:
 
         model: FellegiSunter | None = None
         pairs_frame = _empty_pairs()
-        edges_l = edges_r = np.empty(0, dtype=np.int64)
+        pair_left = pair_right = np.empty(0, dtype=np.int64)
+        pair_probability = np.empty(0, dtype=np.float64)
         if len(records) >= 2 and comparisons and len(candidates):
             with timer.stage("score"):
                 model = FellegiSunter(
@@ -214,8 +215,7 @@ class LocalEngine:
                 for rule in settings.rules:
                     by_rule |= agree(features, rule, candidates.left, candidates.right)
                 probability = np.where(by_rule, 1.0, probability)
-            keep = probability >= threshold
-            edges_l, edges_r = candidates.left[keep], candidates.right[keep]
+            pair_left, pair_right, pair_probability = candidates.left, candidates.right, probability
             pairs_frame = _pairs_frame(
                 records,
                 candidates,
@@ -227,9 +227,17 @@ class LocalEngine:
                 by_rule=by_rule,
                 floor=settings.pairs_floor,
             )
-        timer.stats["edges"] = len(edges_l)
+        timer.stats["edges"] = int((pair_probability >= threshold).sum())
         with timer.stage("cluster"):
-            anchors = components(len(records), edges_l, edges_r)
+            anchors, rebuilt = guarded_components(
+                len(records),
+                pair_left,
+                pair_right,
+                pair_probability,
+                threshold=threshold,
+                conflict_below=settings.conflict_below,
+            )
+            timer.stats["components_rebuilt"] = rebuilt
             ids = customer_ids(anchors, records["source"], records["source_id"])
         clusters = pd.DataFrame(
             {"source": records["source"], "source_id": records["source_id"], "customer_id": ids}
