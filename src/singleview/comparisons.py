@@ -40,7 +40,7 @@ from .errors import ConfigError
 from .features import Coded, Features
 from .normalise import nickname_pairs
 
-__all__ = ["LABELS", "M_PRIORS", "Comparison"]
+__all__ = ["LABELS", "M_PRIORS", "U_PRIORS", "Comparison"]
 
 Scorer = Callable[..., float]
 
@@ -85,6 +85,29 @@ M_PRIORS: dict[str, tuple[float, ...]] = {
     "identifier": (0.05, 0.05, 0.90),
     "exact": (0.10, 0.90),
     "text": (0.20, 0.10, 0.70),
+}
+
+
+def _with_else(*rest: float) -> tuple[float, ...]:
+    return (1.0 - sum(rest), *rest)
+
+
+#: Prior belief in u (share of random record pairs on each level), worth a thousand random
+#: pairs: it decides only when the data has too few records to sample (a handful of rows).
+U_PRIORS: dict[str, tuple[float, ...]] = {
+    "first_name": _with_else(0.005, 0.02, 0.005, 0.002, 1e-4, 0.01),
+    "last_name": _with_else(0.02, 0.003, 0.005),
+    "middle_name": _with_else(0.05, 0.02),
+    "name": _with_else(0.02, 0.002, 0.001),
+    "date": _with_else(0.25, 0.03, 0.002, 0.002, 1e-5, 1e-4),
+    "email": _with_else(0.001, 1e-6, 1e-5),
+    "phone": _with_else(1e-4, 1e-6, 1e-5),
+    "postcode": _with_else(0.01, 0.005, 0.001),
+    "city": _with_else(0.01, 0.05),
+    "address": _with_else(0.01, 0.001, 1e-4),
+    "identifier": _with_else(1e-4, 1e-5),
+    "exact": _with_else(0.5),
+    "text": _with_else(0.02, 0.05),
 }
 
 

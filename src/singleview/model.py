@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from .comparisons import M_PRIORS, Comparison
+from .comparisons import M_PRIORS, U_PRIORS, Comparison
 from .em import run_em
 from .errors import ConfigError, NotFittedError
 from .features import Features
@@ -62,6 +62,8 @@ class _ModelData(BaseModel):
 
 #: A training session with fewer candidate pairs than this is too small to trust.
 MIN_SESSION_PAIRS = 50
+#: Random pairs the u prior is worth (see :data:`comparisons.U_PRIORS`).
+U_PRIOR_PAIRS = 1000.0
 #: Rounds of taking drawn true matches out of the random pairs behind u.
 MAX_U_ROUNDS = 5
 #: Pseudo-matches the m prior is worth in EM (see :data:`comparisons.M_PRIORS`).
@@ -148,7 +150,8 @@ class FellegiSunter:
         priors = [np.asarray(M_PRIORS[c.kind]) for c in self.comparisons]
         random_left, random_right = self._random_pairs(features, link_within)
         random_levels = self._levels(features, random_left, random_right)
-        observed_u = _level_rates(random_levels, n_levels)
+        u_priors = [np.asarray(U_PRIORS[c.kind]) for c in self.comparisons]
+        observed_u = _level_rates(random_levels, u_priors)
         options: dict[str, Any] = {
             "max_iterations": self.max_iterations,
             "tolerance": self.tolerance,
@@ -205,7 +208,7 @@ class FellegiSunter:
                 if int(drawn.sum()) == self.random_matches_:
                     break
                 self.random_matches_ = int(drawn.sum())
-                self.u_ = _level_rates(random_levels[~drawn], n_levels)
+                self.u_ = _level_rates(random_levels[~drawn], u_priors)
         self.tf_ = self._term_frequencies(features)
         logger.info(
             "model fitted: %d comparisons, %d training sessions, match rate %.5f among "
@@ -452,14 +455,15 @@ class FellegiSunter:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
 
-def _level_rates(levels: np.ndarray, n_levels: Sequence[int]) -> list[np.ndarray]:
-    """Share of known pairs on each level, per comparison, with half a pseudo-count per
-    level: an agreement never seen among random pairs is rare, not impossible."""
+def _level_rates(levels: np.ndarray, priors: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Share of known pairs on each level, per comparison, with the u prior worth
+    :data:`U_PRIOR_PAIRS` pairs (it only matters when few pairs could be drawn)."""
     rates = []
-    for k, n in enumerate(n_levels):
+    for k, prior in enumerate(priors):
         column = levels[:, k]
-        counts = np.bincount(column[column >= 0], minlength=n).astype(np.float64)
-        rates.append(np.asarray((counts + 0.5) / (counts.sum() + 0.5 * n), dtype=np.float64))
+        counts = np.bincount(column[column >= 0], minlength=len(prior)).astype(np.float64)
+        counts += U_PRIOR_PAIRS * prior
+        rates.append(np.asarray(counts / counts.sum(), dtype=np.float64))
     return rates
 
 

@@ -21,12 +21,14 @@ __all__ = ["DEFAULT_RULES", "build_profiles"]
 
 #: Rules used when the settings do not name a field.
 DEFAULT_RULES: dict[str, str] = {
-    "first_name": "most_frequent",
-    "middle_name": "most_frequent",
-    "last_name": "most_frequent",
-    "full_name": "most_frequent",
-    "dob": "most_frequent",
-    "gender": "most_frequent",
+    # Who someone is: the most trusted source says (ties: the most frequent value there).
+    "first_name": "source_priority",
+    "middle_name": "source_priority",
+    "last_name": "source_priority",
+    "full_name": "source_priority",
+    "dob": "source_priority",
+    "gender": "source_priority",
+    # How to reach them: the newest value wins.
     "email": "most_recent",
     "phone": "most_recent",
     "address_line": "most_recent",
@@ -44,7 +46,13 @@ def _order(rule: str) -> tuple[list[str], list[bool]]:
     if rule == "most_recent":
         return _TIE_BREAK, _TIE_ASCENDING
     if rule == "source_priority":
-        return ["priority", "updated_at", "source", "source_id"], [False, False, True, True]
+        return ["priority", "_frequency", *_TIE_BREAK[:1], "source", "source_id"], [
+            False,
+            False,
+            False,
+            True,
+            True,
+        ]
     if rule == "most_frequent":
         return ["_frequency", *_TIE_BREAK], [False, *_TIE_ASCENDING]
     if rule == "longest":
@@ -55,7 +63,7 @@ def _order(rule: str) -> tuple[list[str], list[bool]]:
 def _winners(frame: pd.DataFrame, field: str, rule: str) -> pd.DataFrame:
     """The chosen row per customer for one field under one rule."""
     frame = frame[frame[field].notna()]
-    if rule == "most_frequent":
+    if rule in ("most_frequent", "source_priority"):
         frame = frame.assign(
             _frequency=frame.groupby(["customer_id", field], sort=False)[field].transform("size")
         )
@@ -115,13 +123,11 @@ def build_profiles(
             results[field] = chosen[chosen[field].notna()]
 
     for field in fields:
-        won = results[field].set_index("customer_id")
-        values = won[field]
+        won = results[field][["customer_id", field, "source", "source_id"]]
         if field in _TITLE_CASE:
-            values = values.astype("object").str.title()
-        profiles[field] = profiles["customer_id"].map(values)
-        profiles[f"{field}__source"] = profiles["customer_id"].map(won["source"])
-        profiles[f"{field}__source_id"] = profiles["customer_id"].map(won["source_id"])
+            won = won.assign(**{field: won[field].astype("object").str.title()})
+        won = won.rename(columns={"source": f"{field}__source", "source_id": f"{field}__source_id"})
+        profiles = profiles.merge(won, on="customer_id", how="left", validate="one_to_one")
     ordered_columns = ["customer_id", "n_records", "sources"]
     for field in fields:
         ordered_columns += [field, f"{field}__source", f"{field}__source_id"]

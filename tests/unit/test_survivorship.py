@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from singleview.settings import SurvivorshipSettings
+from singleview.survivorship import build_profiles
+
+
+def _records() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": ["crm", "web", "store", "store"],
+            "source_id": ["1", "2", "3", "4"],
+            "updated_at": pd.to_datetime(["2020-01-01", "2023-01-01", "2022-01-01", "2021-01-01"]),
+            "first_name": ["robert", "bob", "bob", "bob"],
+            "email": [("old@x.com",), ("new@x.com",), (), ()],
+            "address_line": ["1 high st", None, None, "9 low rd"],
+            "postcode": ["AB1 2CD", None, "ZZ9 9ZZ", "EF3 4GH"],
+        }
+    )
+
+
+def test_defaults_priority_for_names_recency_for_contacts() -> None:
+    records = _records()
+    profiles = build_profiles(
+        records,
+        np.array(["c"] * 4, dtype=object),
+        {"crm": 10, "web": 0, "store": 0},
+        SurvivorshipSettings(),
+    )
+    row = profiles.iloc[0]
+    assert row["n_records"] == 4
+    assert row["sources"] == "crm,store,web"
+    assert row["first_name"] == "Robert"
+    assert (row["first_name__source"], row["first_name__source_id"]) == ("crm", "1")
+    assert row["email"] == "new@x.com"
+    assert row["email__source"] == "web"
+
+
+def test_address_comes_from_one_record() -> None:
+    records = _records()
+    profiles = build_profiles(
+        records, np.array(["c"] * 4, dtype=object), {}, SurvivorshipSettings()
+    )
+    row = profiles.iloc[0]
+    # The newest complete address wins as a whole; the newer postcode-only record does not
+    # get stitched onto an older street.
+    assert row["address_line"] == "9 Low Rd"
+    assert row["postcode"] == "EF3 4GH"
+    assert row["postcode__source_id"] == row["address_line__source_id"] == "4"
+
+
+def test_most_frequent_rule_and_row_order() -> None:
+    records = _records()
+    settings = SurvivorshipSettings(rules={"first_name": "most_frequent"})
+    ids = np.array(["c"] * 4, dtype=object)
+    one = build_profiles(records, ids, {"crm": 10}, settings)
+    shuffled = records.iloc[[2, 0, 3, 1]].reset_index(drop=True)
+    two = build_profiles(shuffled, ids, {"crm": 10}, settings)
+    assert one.iloc[0]["first_name"] == "Bob"
+    pd.testing.assert_frame_equal(one, two)
