@@ -86,6 +86,7 @@ def run_em(
         else [_initial_m(n) for n in n_levels]
     )
     u = [np.asarray(v, dtype=np.float64) for v in u_start]
+    u_prior = list(u)
     rate = 0.1
     iteration = 0
     for iteration in range(1, max_iterations + 1):  # noqa: B007 - returned below
@@ -109,7 +110,12 @@ def run_em(
             ]
         else:
             new_m = m
-        new_u = [_rates(patterns[:, k], weights - matched, n) for k, n in enumerate(n_levels)]
+        # u among candidates leans on the random-pair u as much as m leans on its prior:
+        # with a handful of pairs the mixture is not identified without it.
+        new_u = [
+            _rates(patterns[:, k], weights - matched, n, u_prior[k], prior_strength)
+            for k, n in enumerate(n_levels)
+        ]
         new_rate = float(np.clip(matched.sum() / max(weights.sum(), 1.0), _EPS, 1 - _EPS))
         change = max(
             abs(new_rate - rate),

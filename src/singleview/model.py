@@ -243,8 +243,13 @@ class FellegiSunter:
             if comparison.tf_adjust:
                 coded = features[comparison.column]
                 counts = coded.counts()
+                # Shrunk towards the average frequency by U_PRIOR_PAIRS pseudo-records: in
+                # a handful of rows every value looks common.
+                k = self.comparisons.index(comparison)
+                average = self.tf_u_[k]
+                frequency = (counts + U_PRIOR_PAIRS * average) / (counts.sum() + U_PRIOR_PAIRS)
                 tf[comparison.column] = pd.Series(
-                    counts / max(counts.sum(), 1), index=pd.Index(coded.values, dtype="object")
+                    frequency, index=pd.Index(coded.values, dtype="object")
                 )
         return tf
 

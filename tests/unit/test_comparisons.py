@@ -93,7 +93,7 @@ def test_multi_valued_best_pair_wins() -> None:
     assert _level(f, email, 0, 1) == "same_key"
     assert _level(f, email, 0, 2) == "exact"
     assert _level(f, email, 0, 3) == "missing"
-    level, exact = email.compare(f, np.array([0]), np.array([2]))
+    _, exact = email.compare(f, np.array([0]), np.array([2]))
     assert f["email"].values[exact[0]] == "work@corp.com"
 
 
