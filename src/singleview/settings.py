@@ -92,6 +92,9 @@ class Settings(_Frozen):
     blocking: tuple[tuple[str, ...], ...] | None = None
     #: Blocks with more records than this are skipped with a warning (generic values).
     max_block_size: int = Field(default=1000, gt=1)
+    #: An e-mail, phone or id seen with more last names than this is generic (a staff card,
+    #: a shop's receipt address) and is removed before matching (0 keeps everything).
+    max_names_per_value: int = Field(default=8, ge=0)
     #: Zero-config blocking adds broader rules while candidate pairs stay under this many
     #: per record (small data gets wide blocking, large data stays bounded).
     pairs_per_record: float = Field(default=20.0, ge=0.0)

@@ -24,6 +24,7 @@ from ..cluster import customer_ids, guarded_components
 from ..comparisons import Comparison
 from ..errors import ConfigError
 from ..features import Features, base_columns, build_features
+from ..generic import drop_generic_values
 from ..model import FellegiSunter, TrainingSession
 from ..result import Result
 from ..schema import MULTI_VALUED_FIELDS, empty_issues, empty_quarantine
@@ -151,6 +152,8 @@ class LocalEngine:
         timer = _Timer()
         with timer.stage("load"):
             records, quarantine, issues, rows_in, priority = combine(sources)
+            records, generic = drop_generic_values(records, max_names=settings.max_names_per_value)
+            issues = pd.concat([issues, generic], ignore_index=True) if len(generic) else issues
         timer.stats["records"] = len(records)
         timer.stats["quarantined"] = len(quarantine)
         with timer.stage("features"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -269,14 +268,6 @@ def test_bundled_demo_matches_the_generator() -> None:
                             na_values=[""])  # fmt: skip
         expected = frame.astype(object).where(frame.notna(), np.nan)
         pd.testing.assert_frame_equal(saved.astype(object), expected, check_dtype=False)
-
-
-@pytest.mark.slow
-def test_a_million_records_in_under_a_minute() -> None:
-    started = time.process_time()
-    data = generate(1_000_000, random_state=0)
-    assert time.process_time() - started < 60
-    assert abs(sum(len(f) for f in data.frames.values()) - 1_000_000) <= 20_000
 
 
 def test_email_local_parts_follow_names(data: SyntheticData) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks: timings and memory, measured here, never asserted in tests."""
