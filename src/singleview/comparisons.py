@@ -406,21 +406,42 @@ def _nickname_keys(values: np.ndarray) -> np.ndarray:
     return np.unique(a[keep].astype(np.int64) * (len(values) + 1) + b[keep])
 
 
+def _cross_similarity(
+    features: Features, a_field: str, a: np.ndarray, b_field: str, b: np.ndarray
+) -> np.ndarray:
+    """Jaro-Winkler between ``a_field`` of records ``a`` and ``b_field`` of records ``b``,
+    computed once per distinct pair of codes (0 where either side is missing)."""
+    a_coded, b_coded = features[a_field], features[b_field]
+    # Put both fields' values in one index so the pair codes share a space.
+    union = pd.Index(np.concatenate([a_coded.values, b_coded.values])).unique()
+    a_codes = np.append(union.get_indexer(a_coded.values), -1)[a_coded.first[a]]
+    b_codes = np.append(union.get_indexer(b_coded.values), -1)[b_coded.first[b]]
+    values = union.to_numpy(dtype=object)
+    return _similarity(values, a_codes, b_codes, JaroWinkler.normalized_similarity)
+
+
 def _swapped(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Pairs whose first and last names are swapped between the two records."""
+    """Pairs whose first and last names are swapped between the two records: each name
+    agrees (Jaro-Winkler >= 0.92, or a nickname for the first name) with the other record's
+    opposite name, and the names do not already agree the right way round."""
     if not (features.has("first_name") and features.has("last_name")):
         return np.zeros(len(left), dtype=bool)
-    first, last = features["first_name"].first, features["last_name"].first
-    # Each record's first name as a last-name code, and its last name as a first-name code.
-    first_as_last = np.append(
-        pd.Index(features["last_name"].values).get_indexer(features["first_name"].values), -1
-    )[first]
-    last_as_first = np.append(
-        pd.Index(features["first_name"].values).get_indexer(features["last_name"].values), -1
-    )[last]
-    return np.asarray(
-        (first_as_last[left] >= 0)
-        & (first_as_last[left] == last[right])
-        & (last_as_first[left] >= 0)
-        & (last_as_first[left] == first[right])
+    first, last = features["first_name"], features["last_name"]
+    known = (first.first >= 0) & (last.first >= 0)
+    candidates = np.flatnonzero(
+        known[left] & known[right] & (first.first[left] != first.first[right])
     )
+    out = np.zeros(len(left), dtype=bool)
+    if len(candidates) == 0:
+        return out
+    lc, rc = left[candidates], right[candidates]
+    cross_one = _cross_similarity(features, "first_name", lc, "last_name", rc)
+    cross_two = _cross_similarity(features, "last_name", lc, "first_name", rc)
+    # A nickname across: the left record's last name, read as a first name, and the right
+    # record's first name.
+    values = first.values
+    width = np.int64(len(values) + 1)
+    as_first = np.append(pd.Index(values).get_indexer(last.values), -1)[last.first[lc]]
+    nick = np.isin(as_first.astype(np.int64) * width + first.first[rc], _nickname_keys(values))
+    out[candidates] = (cross_one >= 0.92) & ((cross_two >= 0.92) | nick)
+    return out
