@@ -1,9 +1,11 @@
 """Generic identifier values: one value shared by far more people than one person has.
 
 A staff loyalty card swiped for customers, a shop's receipt address, a switchboard number:
-such a value links everyone it touches.  An identifier value (e-mail, phone, ``id_*``) seen
-with more than ``max_names`` different last names is generic: it is removed from the records
-before matching and counted in the issues frame with reason ``"generic_value"``.
+such a value links everyone it touches.  An identifier value (e-mail, phone, ``id_*``) whose
+records carry more than ``max_names`` different values of another identity field (last
+names, e-mails, phones, other ids) is generic: one person does not have that many.  It is
+removed from the records before matching and counted in the issues frame with reason
+``"generic_value"``.
 """
 
 from __future__ import annotations
@@ -22,13 +24,32 @@ logger = logging.getLogger(__name__)
 GENERIC_REASON = "generic_value"
 
 
-def _generic(values: pd.Series, last_name: pd.Series, max_names: int) -> set[object]:
-    """Values whose records carry more than ``max_names`` distinct last names."""
-    pairs = pd.DataFrame({"value": values, "name": last_name}).dropna()
-    if pairs.empty:
+def _long(records: pd.DataFrame, column: str) -> pd.Series:
+    """One row per (record, value) of ``column``, indexed by record position."""
+    values = records[column]
+    if column in MULTI_VALUED_FIELDS:
+        values = values.explode()
+    return values.dropna()
+
+
+def _generic(records: pd.DataFrame, column: str, others: list[str], max_names: int) -> set[object]:
+    """Values of ``column`` whose records hold more than ``max_names`` distinct values of
+    any one of ``others``."""
+    values = _long(records, column)
+    if values.empty:
         return set()
-    names = pairs.drop_duplicates().groupby("value", sort=False).size()
-    return set(names.index[names > max_names])
+    counts = values.value_counts()
+    suspects = counts.index[counts > max_names]  # fewer records cannot carry more values
+    if len(suspects) == 0:
+        return set()
+    values = values[values.isin(suspects)]
+    generic: set[object] = set()
+    for other in others:
+        spread = _long(records, other)
+        pairs = pd.DataFrame({"value": values}).join(spread.rename("other"), how="inner")
+        distinct = pairs.drop_duplicates().groupby("value", sort=False).size()
+        generic |= set(distinct.index[distinct > max_names])
+    return generic
 
 
 def drop_generic_values(
@@ -38,25 +59,24 @@ def drop_generic_values(
     if max_names <= 0 or records.empty or "last_name" not in records:
         return records, pd.DataFrame(columns=["source", "field", "reason", "count"])
     columns = [c for c in records.columns if c in MULTI_VALUED_FIELDS or c.startswith(ID_PREFIX)]
+    identity = ["last_name", *columns]
+    # Decide every column on the original records, then remove.
+    found = {c: _generic(records, c, [o for o in identity if o != c], max_names) for c in columns}
     out = records.copy()
     issues = []
-    for column in columns:
+    for column, generic in found.items():
+        if not generic:
+            continue
         if column in MULTI_VALUED_FIELDS:
             exploded = out[column].explode()
-            generic = _generic(exploded, out["last_name"].reindex(exploded.index), max_names)
-            if not generic:
-                continue
-            hit = exploded.isin(generic)
-            touched = np.unique(exploded.index[hit.to_numpy()])
+            hit = exploded.isin(generic).to_numpy()
+            touched = np.unique(exploded.index[hit])
             out.loc[touched, column] = out.loc[touched, column].map(
                 lambda values, bad=generic: tuple(v for v in values if v not in bad)
             )
-            counts = out.loc[exploded.index[hit.to_numpy()], "source"].value_counts()
+            counts = out.loc[exploded.index[hit], "source"].value_counts()
         else:
-            generic = _generic(out[column], out["last_name"], max_names)
-            if not generic:
-                continue
-            hit = out[column].isin(generic)
+            hit = out[column].isin(generic).to_numpy()
             counts = out.loc[hit, "source"].value_counts()
             out.loc[hit, column] = None
         for source, count in counts.items():
@@ -64,11 +84,12 @@ def drop_generic_values(
                 {"source": source, "field": column, "reason": GENERIC_REASON, "count": int(count)}
             )
         logger.warning(
-            "%s: %d generic values (shared by more than %d last names) removed from %d records",
+            "%s: %d generic values removed from %d records (each seen with more than %d "
+            "values of another identity field)",
             column,
             len(generic),
-            max_names,
             int(counts.sum()),
+            max_names,
         )
     frame = pd.DataFrame(issues, columns=["source", "field", "reason", "count"])
     return out, frame

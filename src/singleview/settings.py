@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 #: Default match probability at or above which a pair links two records.
-DEFAULT_THRESHOLD = 0.9
+DEFAULT_THRESHOLD = 0.5
 
 ComparisonKind = Literal[
     "first_name",
@@ -97,7 +97,7 @@ class Settings(_Frozen):
     max_names_per_value: int = Field(default=8, ge=0)
     #: Zero-config blocking adds broader rules while candidate pairs stay under this many
     #: per record (small data gets wide blocking, large data stays bounded).
-    pairs_per_record: float = Field(default=20.0, ge=0.0)
+    pairs_per_record: float = Field(default=50.0, ge=0.0)
     #: Training sessions: keys that pick out one person (m is learned, per comparison, on
     #: candidates agreeing on a key that does not involve it).  None: chosen from the data.
     training: tuple[tuple[str, ...], ...] | None = None
@@ -109,7 +109,7 @@ class Settings(_Frozen):
     threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0.0, lt=1.0)
     #: Over-merge guard: a candidate pair at or below this match probability is a conflict,
     #: and no customer may hold both of its records (0 turns the guard off).
-    conflict_below: float = Field(default=0.001, ge=0.0, lt=1.0)
+    conflict_below: float = Field(default=0.1, ge=0.0, lt=1.0)
     #: Random record pairs drawn to estimate u (non-match agreement rates).
     u_sample_size: int = Field(default=1_000_000, gt=0)
     em_max_iterations: int = Field(default=100, gt=0)

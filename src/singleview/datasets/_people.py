@@ -6,17 +6,18 @@ share of *people* (before the sample is cut to size):
 ===========  =======  ===================================================================
 kind         people   members
 ===========  =======  ===================================================================
-single       72 %     one person
-couple       14 %     two adults, ages within a few years, same surname 75 % of the time
-family3       6 %     two parents and an adult child (parent 20-38 years older)
-family4       4 %     two parents and two adult children (different first names and dobs)
+single       86 %     one person
+couple        7 %     two adults, ages within a few years, same surname 75 % of the time
+family3       2.5 %   two parents and an adult child (parent 20-38 years older)
+family4       1.5 %   two parents and two adult children (different first names and dobs)
 twins        2.25 %   a parent and adult twins: same surname, dob and address
 jr/sr        1.75 %   father and son with the same first and last name (dob 20-40 years
                       apart), alone (1 %) or with the father's partner (0.75 %)
 ===========  =======  ===================================================================
 
-So about 28 % of people share their address and landline with another customer, 1.5 % are
-twins and 1.5 % belong to a Jr/Sr pair.  Members of a household are different persons.
+(shares of a 101 % total, normalised).  So about 14 % of people share their address (and,
+in 60 % of those households, a landline) with another customer, 1.5 % are twins and 1.5 %
+belong to a Jr/Sr pair.  Members of a household are different persons.
 About 12 % of households moved house during the observation window (2016-2024): older
 records show the old address and landline; 12 % of people changed personal e-mail and 6 %
 changed mobile in the same way.
@@ -50,7 +51,7 @@ KIND_NAMES = ("single", "household", "twin", "senior", "junior")
 
 # household types: (people share, members); per-role specs are filled in _members
 _HH_TYPES = ("single", "couple", "family3", "family4", "twins", "jrsr", "jrsr3")
-_HH_SHARE = np.array([72.0, 14.0, 6.0, 4.0, 2.25, 1.0, 0.75])
+_HH_SHARE = np.array([86.0, 7.0, 2.5, 1.5, 2.25, 1.0, 0.75])
 _HH_SIZE = np.array([1, 2, 3, 4, 3, 2, 3])
 
 FIRST_NAMES: tuple[str, ...] = _names.MALE_NAMES + _names.FEMALE_NAMES

@@ -55,13 +55,13 @@ def render_calls(
     last = _noise.strip_accents(pop.last[who], rng, 0.7)
     name = full_names(first, last, rng, reversed_rate=0.02, comma_rate=0.0)
     form = rng.random(n)
-    m = form < 0.1  # "Mr Smith"
+    m = form < 0.05  # "Mr Smith"
     name[m] = pop.title[who][m] + " " + last[m]
-    m = (form >= 0.1) & (form < 0.15)  # first name only
+    m = (form >= 0.05) & (form < 0.07)  # first name only
     name[m] = first[m]
-    name = _noise.typo(name, rng, 0.08)
+    name = _noise.typo(name, rng, 0.05)
     name = _noise.change_case(name, rng, upper=0.1, lower=0.3)
-    name = _noise.placeholder(_noise.blank(name, rng, 0.08), rng, 0.01, NAME_PLACEHOLDERS)
+    name = _noise.placeholder(_noise.blank(name, rng, 0.04), rng, 0.01, NAME_PLACEHOLDERS)
 
     postcode = _noise.keep(state(pop, "postcode", who, when), rng.random(n) < 0.55)
     postcode = _noise.postcode_variants(np.asarray(postcode, dtype=object), rng, 0.25)

@@ -18,7 +18,7 @@ about 2.7 rows per person, and about 23 % of people appear exactly once.  About 
 of rows are junk: half with no id (adapters quarantine them, so they have no truth row) and
 half with nothing to match on (placeholders only), each junk row its own person ``J...``.
 
-**Hard negatives** (share of people, before the sample is cut to size): 28 % share an address
+**Hard negatives** (share of people, before the sample is cut to size): 14 % share an address
 (and, in 60 % of those households, a landline) with another customer of their household,
 often the surname too (always for children, 75 % of the time for partners),
 1.5 % are twins (same surname, dob and address), 1.5 % are in a Jr/Sr pair (same first and
@@ -46,8 +46,8 @@ web              full name: nickname 15 %, initial 6 %, "Last, First"/"Last Firs
                  phone given 50 %
 call_centre      number withheld ("withheld", "anonymous"...) 10 %, missing 2 %; customer_ref
                  (CRM account number) on 45 % of calls of CRM customers; caller name typed
-                 by agents: typo 8 %, nickname 15 %, initial 10 %, "Mr Smith" 10 %, first
-                 name only 5 %, lower case 30 %, missing 8 %; postcode given 55 %, typo 2 %
+                 by agents: typo 5 %, nickname 15 %, initial 10 %, "Mr Smith" 5 %, first
+                 name only 2 %, lower case 30 %, missing 4 %; postcode given 55 %, typo 2 %
 store            loyalty card held by 65 % of shoppers, used on 90 % of their visits; staff
                  card on 0.3 % of transactions; name from the card registration (upper case
                  40 %, nickname 20 %, typo 3 %); receipt e-mail: personal 30 %, the shared
