@@ -4,7 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+VENV22 := .venv-pandas22
+STAMP22 := $(VENV22)/.installed
+
+.PHONY: demo test test-pandas22 lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +23,20 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# The core supports pandas 2.2 as well as 3.x: CI runs the suite on both.
+$(STAMP22): pyproject.toml
+	$(PYTHON) -m venv $(VENV22)
+	$(VENV22)/bin/python -m pip install -q --upgrade pip
+	$(VENV22)/bin/python -m pip install -q -e '.[test]' 'pandas>=2.2,<2.3'
+	touch $(STAMP22)
+
+test-pandas22: $(STAMP22)
+	$(VENV22)/bin/python -m pytest
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV22) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -80,16 +80,11 @@ def evaluate(
     left = truth[[*keys, truth_column]].astype({"source_id": "object", "source": "object"})
     right = clusters[[*keys, cluster_column]].astype({"source_id": "object", "source": "object"})
     joined = left.merge(right, on=keys, how="left", validate="one_to_one")
-    predicted = joined[cluster_column].astype("object")
-    singleton = (
-        "\x00singleton\x00"
-        + joined["source"].astype(str)
-        + "\x1f"
-        + joined["source_id"].astype(str)
-    )
-    predicted = predicted.where(predicted.notna(), singleton)
+    # Records without a prediction (quarantined) are singletons: codes past the real ones.
+    pred_codes = pd.factorize(joined[cluster_column].astype("object"))[0]
+    missing = pred_codes < 0
+    pred_codes[missing] = pred_codes.max(initial=-1) + 1 + np.arange(int(missing.sum()))
     true_codes = pd.factorize(joined[truth_column])[0]
-    pred_codes = pd.factorize(predicted)[0]
 
     true_sizes = np.bincount(true_codes).astype(np.int64)
     pred_sizes = np.bincount(pred_codes).astype(np.int64)

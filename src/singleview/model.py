@@ -368,37 +368,30 @@ class FellegiSunter:
                     "counted": bool(counts[k]),
                 }
             )
+        rows[0]["counted"] = True
+        counted = [r for r in rows if r["counted"]]
+        total = float(sum(r["weight"] + r["tf_adjustment"] for r in counted))
+        cumulative = 0.0
+        for row in rows:
+            if row["counted"]:
+                cumulative += row["weight"] + row["tf_adjustment"]
+            row["cumulative_weight"] = cumulative
+            row["probability"] = None
+        rows.append(
+            {
+                "comparison": "total",
+                "column": None,
+                "level": None,
+                "m": None,
+                "u": None,
+                "weight": total,
+                "tf_adjustment": 0.0,
+                "counted": False,
+                "cumulative_weight": total,
+                "probability": 1.0 / (1.0 + 2.0 ** (-total)),
+            }
+        )
         frame = pd.DataFrame(rows)
-        frame.loc[0, "counted"] = True
-        counted_rows = frame["counted"].astype(bool)
-        total = float((frame["weight"] + frame["tf_adjustment"])[counted_rows].sum())
-        probability = 1.0 / (1.0 + 2.0 ** (-total))
-        frame = pd.concat(
-            [
-                frame,
-                pd.DataFrame(
-                    [
-                        {
-                            "comparison": "total",
-                            "column": None,
-                            "level": None,
-                            "m": None,
-                            "u": None,
-                            "weight": total,
-                            "tf_adjustment": 0.0,
-                            "counted": False,
-                            "probability": probability,
-                        }
-                    ]
-                ),
-            ],
-            ignore_index=True,
-        )
-        counted_weight = (frame["weight"] + frame["tf_adjustment"]).where(
-            frame["counted"].fillna(False).astype(bool), 0.0
-        )
-        frame["cumulative_weight"] = counted_weight.cumsum()
-        frame.loc[frame.index[-1], "cumulative_weight"] = total
         return frame
 
     # -- persistence -----------------------------------------------------------------------

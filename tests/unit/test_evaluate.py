@@ -46,3 +46,10 @@ def test_missing_predictions_count_as_singletons() -> None:
 def test_missing_columns_are_a_config_error() -> None:
     with pytest.raises(ConfigError, match="entity_id"):
         evaluate(_frame(["1"], ["a"], "customer_id"), _frame(["1"], [1], "other"))
+
+
+def test_several_missing_predictions_stay_separate() -> None:
+    truth = _frame(["1", "2", "3", "4"], [1, 1, 2, 3], "entity_id")
+    scores = evaluate(_frame(["1", "2"], ["x", "x"], "customer_id"), truth)
+    assert scores.predicted_pairs == 1
+    assert scores.pairwise_precision == 1.0
