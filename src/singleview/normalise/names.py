@@ -216,6 +216,9 @@ def split_full_name(s: pd.Series) -> pd.DataFrame:
         middle[at] = given_parts["middle"].to_numpy(dtype=object)[usable]
         last[at] = pick(surname.isin(PLACEHOLDERS), None, surname).to_numpy()[usable]
 
+    # A part that is itself a placeholder ("Test Test", "Unknown Unknown") is not a name.
+    for part in (first, middle, last):
+        part[np.isin(part, list(PLACEHOLDERS))] = None
     return pd.DataFrame(
         {
             "first_name": expand(codes, first, s),

@@ -123,3 +123,11 @@ def test_nickname_pairs_symmetric(names: list[str]) -> None:
     found = set(zip(pairs["name"], pairs["equivalent"], strict=True))
     assert found == {(b, a) for a, b in found}
     assert set(pairs["name"]) <= set(names)
+
+
+def test_split_full_name_drops_placeholder_parts() -> None:
+    from singleview.normalise import split_full_name
+
+    parts = split_full_name(pd.Series(["Test Test", "Unknown Unknown", "John Smith"]))
+    assert parts["first_name"].tolist() == [None, None, "john"]
+    assert parts["last_name"].tolist() == [None, None, "smith"]
