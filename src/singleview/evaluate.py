@@ -82,8 +82,8 @@ def evaluate(
     joined = left.merge(right, on=keys, how="left", validate="one_to_one")
     # Records without a prediction (quarantined) are singletons: codes past the real ones.
     pred_codes = pd.factorize(joined[cluster_column].astype("object"))[0]
-    missing = pred_codes < 0
-    pred_codes[missing] = pred_codes.max(initial=-1) + 1 + np.arange(int(missing.sum()))
+    unpredicted = pred_codes < 0
+    pred_codes[unpredicted] = pred_codes.max(initial=-1) + 1 + np.arange(int(unpredicted.sum()))
     true_codes = pd.factorize(joined[truth_column])[0]
 
     true_sizes = np.bincount(true_codes).astype(np.int64)
