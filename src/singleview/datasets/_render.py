@@ -138,11 +138,16 @@ def _person_noise(values: ObjArray, rng: np.random.Generator, *, typo: float, up
     return _noise.blank(values, rng, missing)
 
 
-def render_crm(pop: Population, rng: np.random.Generator, versions: IntArray) -> Part:
-    """CRM contacts: ``versions[i]`` rows for person ``i`` (1 + superseded older versions)."""
+def render_crm(
+    pop: Population, rng: np.random.Generator, versions: IntArray, duplicate_share: float = 0.0
+) -> Part:
+    """CRM contacts: ``versions[i]`` rows for person ``i``.  A person's second row is an older,
+    superseded version of the same contact, or (``duplicate_share`` of them) a duplicate
+    contact: the same person entered again under a new contact id."""
     who = np.repeat(np.arange(len(pop)), versions)
     n = len(who)
     order = np.arange(n) - np.repeat(np.cumsum(versions) - versions, versions)
+    duplicate = (order > 0) & (rng.random(len(pop)) < duplicate_share)[who]
     latest = times(rng, len(pop), lo=START + np.timedelta64(400, "D"))[who]
     when = latest - (order * rng.uniform(30, 400, n) * 86_400).astype(np.int64).astype("m8[s]")
     first = given_names(pop, who, rng, nickname=0.04, initial=0.02, accents=0.25)
@@ -222,7 +227,7 @@ def render_crm(pop: Population, rng: np.random.Generator, versions: IntArray) ->
         "country": country,
         "last_modified": _noise.format_times(when, "iso"),
     }  # fmt: skip
-    return Part(columns, who, when, contact=who.copy())
+    return Part(columns, who, when, contact=who + duplicate * len(pop))
 
 
 def render_web(pop: Population, rng: np.random.Generator, accounts: IntArray) -> Part:

@@ -11,7 +11,8 @@ Values are strings; a missing value is a null (``None``/``NaN`` as pandas infers
 ``str`` dtype on pandas 3, ``object`` on pandas 2), just as ``read_csv`` reads a blank.
 
 **Coverage** (per person): CRM 72 % (4 % of those also keep one superseded older version
-with the same ``contact_id``), web 55 % (3 % of those hold a second, duplicate account under
+with the same ``contact_id``, and 4 % were entered twice: a duplicate contact with its own
+``contact_id`` and account number), web 55 % (3 % of those hold a second, duplicate account under
 another e-mail), call centre 35 % (geometric, 1.5 calls on average among callers), store 50 %
 (geometric, 1.6 transactions on average among shoppers); nobody is in no source.  That is
 about 2.7 rows per person, and about 23 % of people appear exactly once.  About 0.5 %
@@ -102,7 +103,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _ID_PREFIX = {"crm": "C", "web": "W", "call_centre": "K", "store": "T"}
 
-P_CRM, P_SUPERSEDED = 0.72, 0.04
+P_CRM, P_SUPERSEDED, P_CRM_DUPLICATE = 0.72, 0.04, 0.04
 P_WEB, P_WEB_DUPLICATE = 0.55, 0.03
 P_CALLER, MEAN_CALLS = 0.35, 1.5
 P_SHOPPER, MEAN_TRANSACTIONS = 0.5, 1.6
@@ -159,7 +160,7 @@ def _rows(counts: dict[str, IntArray]) -> IntArray:
 
 def _coverage(rng: np.random.Generator, n: int) -> dict[str, IntArray]:
     """Rows per person and source: CRM versions, web accounts, calls, transactions."""
-    crm = (rng.random(n) < P_CRM) * (1 + (rng.random(n) < P_SUPERSEDED))
+    crm = (rng.random(n) < P_CRM) * (1 + (rng.random(n) < P_SUPERSEDED + P_CRM_DUPLICATE))
     web = (rng.random(n) < P_WEB) * (1 + (rng.random(n) < P_WEB_DUPLICATE))
     calls = np.where(rng.random(n) < P_CALLER, rng.geometric(1 / MEAN_CALLS, n), 0)
     store = np.where(rng.random(n) < P_SHOPPER, rng.geometric(1 / MEAN_TRANSACTIONS, n), 0)
@@ -232,12 +233,22 @@ def generate(n_records: int = 10_000, *, random_state: int = 0) -> SyntheticData
     number = _contacts.unique_ints(rng, 10**8, int(in_crm.sum()))
     account[in_crm] = "AC" + _places.padded(number, 8)
     parts = {
-        "crm": render_crm(pop, rng, counts["crm"]),
+        "crm": render_crm(
+            pop, rng, counts["crm"], P_CRM_DUPLICATE / (P_SUPERSEDED + P_CRM_DUPLICATE)
+        ),
         "web": render_web(pop, rng, counts["web"]),
         "call_centre": render_calls(pop, rng, counts["call_centre"], account),
         "store": render_store(pop, rng, counts["store"]),
     }
     account_col = account[parts["crm"].person]
+    # A duplicate contact was opened as a new account.
+    again = parts["crm"].contact >= keep
+    fresh = _contacts.unique_ints(rng, 10**8, int(in_crm.sum() + again.sum()))
+    taken = set(number.tolist())
+    fresh = np.asarray(
+        [f for f in fresh.tolist() if f not in taken][: int(again.sum())], dtype=np.int64
+    )
+    account_col[again] = "AC" + _places.padded(fresh, 8)
     account_col[rng.random(len(account_col)) < 0.02] = None
     parts["crm"].columns["account_number"] = account_col
     junk = rng.multinomial(n_junk, [0.3, 0.25, 0.2, 0.25]) if n_junk else np.zeros(4, int)
@@ -302,7 +313,7 @@ def _assemble(
         when = np.concatenate([part.time, bad.time])
         if source == "crm":
             # a contact (and its superseded versions) gets one id; rows sorted by id, time
-            contact = np.concatenate([part.contact, n_people + np.arange(n_bad)])
+            contact = np.concatenate([part.contact, 2 * n_people + np.arange(n_bad)])
             uniq, inverse = np.unique(contact, return_inverse=True)
             number = rng.permutation(len(uniq))[inverse]
             order = np.lexsort((when, number))
