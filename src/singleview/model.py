@@ -13,7 +13,6 @@ model is plain data: :meth:`FellegiSunter.to_json` / :meth:`FellegiSunter.from_j
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,42 +21,18 @@ from typing import Any, Self
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
 from .comparisons import M_PRIORS, U_PRIORS, Comparison
 from .em import run_em
 from .errors import ConfigError, NotFittedError
 from .features import Features
+from .model_io import model_from_json, model_to_json
 
 __all__ = ["FellegiSunter", "TrainingSession"]
 
 logger = logging.getLogger(__name__)
 
 _EPS = 1e-6
-MODEL_FORMAT = 1
-
-
-class _LevelParams(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    column: str
-    kind: str
-    tf_adjust: bool
-    labels: list[str]
-    m: list[float]
-    u: list[float]
-
-
-class _ModelData(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    format: int
-    lambda_: float
-    prior: float
-    comparisons: list[_LevelParams]
-    tf: dict[str, dict[str, float]]
-    random_state: int
-    em_iterations: int
-    groups: list[list[str]]
-    tf_u: list[float]
 
 
 #: A training session with fewer candidate pairs than this is too small to trust.
@@ -398,50 +373,12 @@ class FellegiSunter:
     def to_json(self) -> str:
         """The fitted model as JSON (term-frequency tables included: they hold values)."""
         self._check()
-        data = _ModelData(
-            format=MODEL_FORMAT,
-            lambda_=self.lambda_,
-            prior=self.prior_,
-            comparisons=[
-                _LevelParams(
-                    column=c.column,
-                    kind=c.kind,
-                    tf_adjust=c.tf_adjust,
-                    labels=list(c.labels),
-                    m=m.tolist(),
-                    u=u.tolist(),
-                )
-                for c, m, u in zip(self.comparisons, self.m_, self.u_, strict=True)
-            ],
-            tf={k: {str(i): float(v) for i, v in s.items()} for k, s in self.tf_.items()},
-            random_state=self.random_state,
-            em_iterations=self.n_iterations_,
-            groups=[list(g) for g in self.groups],
-            tf_u=self.tf_u_,
-        )
-        return data.model_dump_json(indent=1)
+        return model_to_json(self)
 
     @classmethod
     def from_json(cls, text: str) -> FellegiSunter:
         """A fitted model back from :meth:`to_json` output."""
-        data = _ModelData.model_validate(json.loads(text))
-        if data.format != MODEL_FORMAT:
-            raise ConfigError(
-                f"model format {data.format} is not supported (expected {MODEL_FORMAT})"
-            )
-        model = cls(
-            [Comparison(p.column, p.kind, p.tf_adjust) for p in data.comparisons],
-            random_state=data.random_state,
-            groups=data.groups,
-        )
-        model.m_ = [np.asarray(p.m) for p in data.comparisons]
-        model.u_ = [np.asarray(p.u) for p in data.comparisons]
-        model.lambda_ = data.lambda_
-        model.prior_ = data.prior
-        model.n_iterations_ = data.em_iterations
-        model.tf_u_ = list(data.tf_u)
-        model.tf_ = {k: pd.Series(v, dtype=np.float64) for k, v in data.tf.items()}
-        return model
+        return model_from_json(text)
 
     def save(self, path: str | Path) -> None:
         """Write :meth:`to_json` to ``path``."""
