@@ -217,7 +217,9 @@ class Comparison:
         values = pair.coded.values
         nick = _nickname_keys(values)
         width = np.int64(len(values) + 1)
-        swapped = _swapped(features, left, right)
+        swapped = features.pair_memo(
+            "swapped", left, right, lambda: _swapped(features, left, right)
+        )
         initials = _initials(values)
 
         def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -235,7 +237,9 @@ class Comparison:
     def _last_name(
         self, features: Features, pair: _Pair, left: np.ndarray, right: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        swapped = _swapped(features, left, right)
+        swapped = features.pair_memo(
+            "swapped", left, right, lambda: _swapped(features, left, right)
+        )
         graded = _graded(pair.coded.values, JaroWinkler.normalized_similarity, (0.80, 0.92), 3)
         level, exact = _levels(pair, graded)
         level[swapped & (exact < 0)] = -1

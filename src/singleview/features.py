@@ -143,6 +143,25 @@ class Features:
     source_names: np.ndarray
     _frame: pd.DataFrame
     _cache: dict[str, Coded] = field(default_factory=dict)
+    #: Last per-pair result of a pair-level helper: (name, left, right, result).  The arrays
+    #: are held, so an identity check is safe; it lets the first- and last-name comparisons
+    #: share one swapped-names pass over the same pairs.
+    _pair_memo: tuple[str, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def pair_memo(
+        self,
+        name: str,
+        left: np.ndarray,
+        right: np.ndarray,
+        compute: Callable[[], np.ndarray],
+    ) -> np.ndarray:
+        """``compute()`` for these exact pair arrays, reused when asked again for them."""
+        memo = self._pair_memo
+        if memo is not None and memo[0] == name and memo[1] is left and memo[2] is right:
+            return memo[3]
+        result = compute()
+        self._pair_memo = (name, left, right, result)
+        return result
 
     def columns(self) -> list[str]:
         """Canonical columns available for comparison."""
