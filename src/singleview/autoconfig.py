@@ -18,10 +18,22 @@ from .comparisons import Comparison
 from .features import Features
 from .schema import EXTRA_PREFIX, ID_PREFIX
 
-__all__ = ["choose_blocking", "choose_comparisons", "choose_groups", "choose_training", "usable"]
+__all__ = [
+    "DISTINGUISH",
+    "FAMILY",
+    "choose_blocking",
+    "choose_comparisons",
+    "choose_groups",
+    "choose_training",
+    "usable",
+]
 
 #: Where a person lives: an address line, its postcode and city, and the landline there.
 LOCATION_GROUP = ("address_line", "postcode", "city", "phone")
+#: The household rule (see :class:`~singleview.model.FellegiSunter`): another first name
+#: with the same last name at a shared location is a family member.
+DISTINGUISH = ("first_name",)
+FAMILY = ("last_name",)
 
 logger = logging.getLogger(__name__)
 

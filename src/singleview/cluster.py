@@ -1,16 +1,25 @@
 """Scored pairs -> customers: connected components of the match graph, with stable ids.
 
 Connected components alone chain people together: a sparse record ("Mr Thomas" calling
-from the family landline) links strongly to every member of a household, and the household
-becomes one customer.  The guard: a candidate pair whose evidence is strongly against a
-match (probability at or below ``conflict_below``) is a *conflict*.  The few components
-holding a conflict are rebuilt greedily, strongest link first, refusing any merge that
-would put a conflicting pair in one customer.  Every other component is kept as it is, so
-the guard costs nothing where nothing is wrong.
+from the family landline, a till receipt with just "Sarah Smith") links well enough to
+every member of a household or to every namesake, and they all become one customer.
+
+The guard weighs what is known *against* two groups of records being one person.  Each
+candidate pair has a *disagreement*: the sum of its negative weights in bits (a different
+date of birth, different first name, e-mails and phones that differ), whatever else agrees.
+A component holding any pair with more than ``1`` bit of disagreement is rebuilt by
+agglomeration, strongest link first: two clusters joined by a link of log-odds ``w`` merge
+only when ``w + disagreement_weight * D > 0``, where ``D`` sums the disagreement of the
+other candidate pairs between them (the link's own is in ``w`` already).  One ambiguous
+link cannot outvote several records that disagree, while a true match whose own evidence
+is weak (a work e-mail, an initial) still joins through its stronger neighbours.
+Components without disagreement are kept as they are, so the guard costs nothing where
+nothing is wrong.  Pairs matched by a deterministic rule always merge.
 
 Records are positions in the canonical records frame (sorted by source and source id), so
-the smallest position in a component is its smallest (source, source_id).  A customer id is
-a hash of that anchor record's key: the same input in any row order gives the same ids.
+the smallest position in a component is its smallest (source, source_id), and every tie
+is broken by positions: the result does not depend on input row order.  A customer id is
+a hash of the anchor record's key.
 """
 
 from __future__ import annotations
@@ -25,6 +34,12 @@ from scipy.sparse.csgraph import connected_components
 __all__ = ["components", "customer_ids", "guarded_components"]
 
 logger = logging.getLogger(__name__)
+
+#: Disagreement (bits) below this is noise, not a conflict: a component whose pairs all
+#: disagree by less is kept whole.
+MIN_DISAGREEMENT = 1.0
+#: Log-odds of a link are clipped to this many bits (a probability of 1.0 is finite).
+MAX_LOG_ODDS = 60.0
 
 
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -48,36 +63,58 @@ def customer_ids(anchors: np.ndarray, source: pd.Series, source_id: pd.Series) -
     return ids[inverse]
 
 
-def _rebuild(
-    members: np.ndarray,
-    edges: list[tuple[float, int, int]],
-    conflicts: dict[int, set[int]],
+def _agglomerate(
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    log_odds: np.ndarray,
+    against: np.ndarray,
+    links: np.ndarray,
+    forced: np.ndarray,
 ) -> dict[int, int]:
-    """Greedy constrained merging inside one component: record -> anchor (smallest member)."""
-    parent = {int(m): int(m) for m in members}
-    groups = {int(m): {int(m)} for m in members}
+    """Constrained merging over the pairs of the rebuilt components: record -> root.
+
+    ``links``: rows of the pairs that may merge, strongest first.  ``against``: weighted
+    disagreement per pair (<= 0), summed between clusters as they grow.
+    """
+    between: dict[int, dict[int, float]] = {}
+    for a, b, d in zip(left.tolist(), right.tolist(), against.tolist(), strict=True):
+        if d < 0.0:
+            between.setdefault(a, {})[b] = between.get(a, {}).get(b, 0.0) + d
+            between.setdefault(b, {})[a] = between.get(b, {}).get(a, 0.0) + d
+    parent: dict[int, int] = {}
 
     def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while x != root:  # path compression
+            parent[x], x = root, parent[x]
+        return root
 
-    for _, a, b in edges:
-        ra, rb = find(a), find(b)
+    empty: dict[int, float] = {}
+    for row in links.tolist():
+        ra, rb = find(int(left[row])), find(int(right[row]))
         if ra == rb:
             continue
-        small, large = (
-            (groups[ra], groups[rb])
-            if len(groups[ra]) <= len(groups[rb])
-            else (groups[rb], groups[ra])
-        )
-        if any(conflicts.get(x, set()) & large for x in small):
+        # The link's own disagreement is already in its log-odds: count the others'.
+        others = between.get(ra, empty).get(rb, 0.0) - against[row]
+        if not forced[row] and log_odds[row] + others <= 0.0:
             continue
-        root, other = (ra, rb) if ra < rb else (rb, ra)
-        parent[other] = root
-        groups[root] |= groups.pop(other)
-    return {m: min(groups[find(m)]) for m in parent}
+        # Fold the smaller neighbour table into the larger one.
+        if len(between.get(ra, empty)) < len(between.get(rb, empty)):
+            ra, rb = rb, ra
+        keep = between.setdefault(ra, {})
+        for other, d in between.pop(rb, {}).items():
+            if other == ra:
+                continue
+            keep[other] = keep.get(other, 0.0) + d
+            table = between[other]
+            table.pop(rb, None)
+            table[ra] = table.get(ra, 0.0) + d
+        keep.pop(rb, None)
+        parent[rb] = ra
+    return {x: find(x) for x in parent}
 
 
 def guarded_components(
@@ -85,38 +122,48 @@ def guarded_components(
     left: np.ndarray,
     right: np.ndarray,
     probability: np.ndarray,
+    disagreement: np.ndarray | None = None,
     *,
     threshold: float,
-    conflict_below: float,
+    disagreement_weight: float = 0.5,
+    forced: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Anchor per record after the over-merge guard, and how many components it rebuilt."""
+    """Anchor per record after the over-merge guard, and how many components it rebuilt.
+
+    ``disagreement``: per pair, the sum of its negative weights in bits (see
+    :meth:`~singleview.model.FellegiSunter.score_with_disagreement`); ``None`` or a
+    ``disagreement_weight`` of 0 turns the guard off.  ``forced``: pairs that always merge.
+    """
     link = probability >= threshold
     anchors = components(n, left[link], right[link])
-    conflict = (probability <= conflict_below) & (anchors[left] == anchors[right])
+    if disagreement is None or disagreement_weight <= 0.0 or len(left) == 0:
+        return anchors, 0
+    same = anchors[left] == anchors[right]
+    conflict = same & (disagreement < -MIN_DISAGREEMENT)
     suspicious = np.unique(anchors[left[conflict]])
     if len(suspicious) == 0:
         return anchors, 0
-    in_suspicious = np.isin(anchors, suspicious)
-    edge_rows = np.flatnonzero(link & in_suspicious[left])
+    rows = np.flatnonzero(same & np.isin(anchors[left], suspicious))
+    sub_left, sub_right = left[rows], right[rows]
+    sub_p = probability[rows]
+    clipped = np.clip(sub_p, 1e-300, 1.0)
+    log_odds = np.clip(
+        np.log2(clipped) - np.log2(np.maximum(1.0 - sub_p, 1e-300)), -MAX_LOG_ODDS, MAX_LOG_ODDS
+    )
+    against = np.where(
+        disagreement[rows] < -MIN_DISAGREEMENT, disagreement_weight * disagreement[rows], 0.0
+    )
+    is_link = sub_p >= threshold
     # Strongest first; ties by record positions, never by input order.
-    order = np.lexsort((right[edge_rows], left[edge_rows], -probability[edge_rows]))
-    edge_rows = edge_rows[order]
-    by_component: dict[int, list[tuple[float, int, int]]] = {}
-    for row in edge_rows.tolist():
-        a, b = int(left[row]), int(right[row])
-        by_component.setdefault(int(anchors[a]), []).append((float(probability[row]), a, b))
-    conflicts: dict[int, set[int]] = {}
-    for row in np.flatnonzero(conflict).tolist():
-        a, b = int(left[row]), int(right[row])
-        conflicts.setdefault(a, set()).add(b)
-        conflicts.setdefault(b, set()).add(a)
+    order = np.lexsort((sub_right, sub_left, -sub_p))
+    links = order[is_link[order]]
+    must = np.zeros(len(rows), dtype=bool) if forced is None else forced[rows]
+    roots = _agglomerate(
+        sub_left, sub_right, log_odds=log_odds, against=against, links=links, forced=must
+    )
     result = anchors.copy()
-    records = np.flatnonzero(in_suspicious)
-    records = records[np.argsort(anchors[records], kind="stable")]
-    starts = np.flatnonzero(np.diff(anchors[records], prepend=-1))
-    for members in np.split(records, starts[1:]):
-        anchor = int(anchors[members[0]])
-        mapping = _rebuild(members, by_component.get(anchor, []), conflicts)
-        result[list(mapping)] = list(mapping.values())
+    members = np.flatnonzero(np.isin(anchors, suspicious))
+    root_of = np.array([roots.get(int(m), int(m)) for m in members.tolist()], dtype=np.int64)
+    result[members] = pd.Series(members).groupby(root_of).transform("min").to_numpy()
     logger.info("over-merge guard: %d components rebuilt", len(suspicious))
     return result, len(suspicious)

@@ -9,13 +9,14 @@ phones) the best-matching pair of values decides.  String similarity comes from
 =============  =======================================================================
 kind           levels, weakest to strongest (after ``else``)
 =============  =======================================================================
-first_name     initial, jaro-winkler >= 0.80, >= 0.92, nickname, swapped with surname, exact
+first_name     initial (also two equal initials), jaro-winkler >= 0.80, >= 0.92, nickname,
+               swapped with surname, exact
 last_name      jaro-winkler >= 0.80, >= 0.92, exact (missing when the names are swapped:
                the first-name comparison already counts that evidence once)
 middle_name    initial, exact
 name           jaro-winkler >= 0.80, token-sort >= 0.90, exact
 date           within 10 years, a year, a month; one edit (typo), day/month swapped, exact
-email          similar local part, same canonical key (plus-tags, gmail dots), exact
+email          one edit (a typo), same canonical key (plus-tags, gmail dots), exact
 phone          one edit, same last 8 digits, exact
 postcode       same outward code / prefix, one edit, exact
 city           jaro-winkler >= 0.88, exact
@@ -129,6 +130,17 @@ def _one_edit(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _similarity(values, a, b, DamerauLevenshtein.distance) <= 1
 
 
+def _graded_edit(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Level 1 for one edit apart, 2 for equal codes."""
+
+    def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        level = _one_edit(values, a, b).astype(np.int8)
+        level[a == b] = 2
+        return level
+
+    return rules
+
+
 @dataclass(frozen=True)
 class Comparison:
     """One field compared one way.  ``compare`` gives levels and, where exact, the value code.
@@ -197,11 +209,7 @@ class Comparison:
         elif kind == "address":
             rules = _graded(values, fuzz.token_sort_ratio, (75.0, 90.0), top)
         elif kind == "identifier":
-
-            def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-                level = _one_edit(values, a, b).astype(np.int8)
-                level[a == b] = 2
-                return level
+            rules = _graded_edit(values)
         elif kind == "exact":
 
             def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -221,6 +229,7 @@ class Comparison:
             "swapped", left, right, lambda: _swapped(features, left, right)
         )
         initials = _initials(values)
+        single = np.append(pd.Series(values, dtype="object").str.len().to_numpy() == 1, False)
 
         def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             sim = _similarity(values, a, b, JaroWinkler.normalized_similarity)
@@ -230,9 +239,14 @@ class Comparison:
             level[np.isin(a.astype(np.int64) * width + b, nick)] = 4
             level[swapped] = 5
             level[a == b] = 6
+            # Two equal initials say no more than an initial and a name ("j" ~ "jack").
+            level[(a == b) & single[a]] = 1
             return level
 
-        return _levels(pair, rules)
+        level, exact = _levels(pair, rules)
+        # ... and get no term-frequency boost either.
+        exact[(exact >= 0) & single[np.maximum(exact, 0)]] = -1
+        return level, exact
 
     def _last_name(
         self, features: Features, pair: _Pair, left: np.ndarray, right: np.ndarray
@@ -274,12 +288,8 @@ class Comparison:
     ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         key_of = _value_map(features["email"], features["email_key"])
 
-        def local(s: pd.Series) -> pd.Series:
-            return s.str.split("@", n=1).str[0]
-
         def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            sim = _similarity(values, a, b, JaroWinkler.normalized_similarity, local)
-            level = (sim >= 0.88).astype(np.int8)
+            level = _one_edit(values, a, b).astype(np.int8)
             level[(key_of[a] == key_of[b]) & (key_of[a] >= 0)] = 2
             level[a == b] = top
             return level

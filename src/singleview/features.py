@@ -147,6 +147,9 @@ class Features:
     #: are held, so an identity check is safe; it lets the first- and last-name comparisons
     #: share one swapped-names pass over the same pairs.
     _pair_memo: tuple[str, np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: Records whose names were read from their e-mail (:mod:`singleview.handles`): their
+    #: name agrees with their e-mail by construction, so they do not teach the model m.
+    inferred_names: np.ndarray | None = None
 
     def pair_memo(
         self,
@@ -214,12 +217,14 @@ class Features:
         return Coded(codes.astype(np.int32).reshape(-1, 1), np.asarray(values, dtype=object))
 
 
-def build_features(records: pd.DataFrame) -> Features:
-    """Features over ``records`` (already sorted by source and source id)."""
+def build_features(records: pd.DataFrame, inferred_names: np.ndarray | None = None) -> Features:
+    """Features over ``records`` (already sorted by source and source id); see
+    :attr:`Features.inferred_names`."""
     source_codes, source_names = pd.factorize(records["source"], sort=True)
     return Features(
         n=len(records),
         source=source_codes.astype(np.int32),
         source_names=np.asarray(source_names, dtype=object),
         _frame=records,
+        inferred_names=inferred_names,
     )

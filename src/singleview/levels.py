@@ -23,7 +23,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "day_month_swapped",
         "exact",
     ),
-    "email": ("else", "similar_local_part", "same_key", "exact"),
+    "email": ("else", "one_edit", "same_key", "exact"),
     "phone": ("else", "one_edit", "same_last_8", "exact"),
     "postcode": ("else", "same_outward", "one_edit", "exact"),
     "city": ("else", "jw>=0.88", "exact"),

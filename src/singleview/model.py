@@ -27,6 +27,7 @@ from .em import run_em
 from .errors import ConfigError, NotFittedError
 from .features import Features
 from .model_io import model_from_json, model_to_json
+from .priors import pair_key, source_pair_priors, stratum_of
 
 __all__ = ["FellegiSunter", "TrainingSession"]
 
@@ -67,6 +68,12 @@ class FellegiSunter:
             strongest agreement counts, or, if none agrees, the strongest disagreement.
             Fellegi-Sunter assumes comparisons independent; summing a household's shared
             address, postcode and phone would call two people in it one person.
+        distinguish, family: the household rule.  When a ``distinguish`` column (first
+            name) disagrees while every known ``family`` column (last name) agrees, the
+            groups' agreement does not count: a shared address, postcode or landline with
+            the same surname and another first name is a household, not one person.
+            Fellegi-Sunter would otherwise add the surname and the address as if they were
+            independent, and they are not among the members of one family.
         random_state: seeds the random pairs; with records in canonical order (sorted by
             source and source id) the sample does not depend on input row order.
 
@@ -86,9 +93,13 @@ class FellegiSunter:
         tolerance: float = 1e-6,
         random_state: int = 0,
         groups: Sequence[Sequence[str]] = (),
+        distinguish: Sequence[str] = (),
+        family: Sequence[str] = (),
     ) -> None:
         self.comparisons = list(comparisons)
         self.groups = [tuple(g) for g in groups]
+        self.distinguish = tuple(distinguish)
+        self.family = tuple(family)
         self.u_sample_size = u_sample_size
         self.max_iterations = max_iterations
         self.tolerance = tolerance
@@ -185,6 +196,9 @@ class FellegiSunter:
                 self.random_matches_ = int(drawn.sum())
                 self.u_ = _level_rates(random_levels[~drawn], u_priors)
         self.tf_ = self._term_frequencies(features)
+        self.source_priors_: dict[str, float] = {}
+        if pairs is not None and len(pairs[0]):
+            self._fit_source_priors(features, levels, pairs, link_within)
         logger.info(
             "model fitted: %d comparisons, %d training sessions, match rate %.5f among "
             "candidates, prior %.3g",
@@ -194,6 +208,44 @@ class FellegiSunter:
             self.prior_,
         )
         return self
+
+    def _fit_source_priors(
+        self,
+        features: Features,
+        levels: np.ndarray,
+        pairs: tuple[np.ndarray, np.ndarray],
+        link_within: bool,
+    ) -> None:
+        """One prior per pair of sources (see :mod:`singleview.priors`)."""
+        names = [str(v) for v in features.source_names]
+        if len(names) < 2:
+            return
+        evidence = self.score(levels)[0] - self.prior_weight
+        strata = stratum_of(features.source[pairs[0]], features.source[pairs[1]], len(names))
+        sizes = np.bincount(features.source, minlength=len(names))
+        priors = source_pair_priors(
+            evidence, strata, sizes, self.prior_, link_within=link_within
+        ).reshape(len(names), len(names))
+        self.source_priors_ = {
+            pair_key(names[a], names[b]): float(priors[a, b])
+            for a in range(len(names))
+            for b in range(a, len(names))
+            if link_within or a != b
+        }
+
+    def prior_weights(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Prior log2-odds of each pair, from its two sources (the overall prior for a
+        pair of sources the model was not fitted on)."""
+        self._check()
+        names = [str(v) for v in features.source_names]
+        k = len(names)
+        table = np.full((k, k), self.prior_weight, dtype=np.float64)
+        for a in range(k):
+            for b in range(k):
+                prior = self.source_priors_.get(pair_key(names[a], names[b]))
+                if prior is not None:
+                    table[a, b] = np.log2(prior / (1.0 - prior))
+        return np.asarray(table[features.source[left], features.source[right]], dtype=np.float64)
 
     def _random_pairs(self, features: Features, link_within: bool) -> tuple[np.ndarray, np.ndarray]:
         n = features.n
@@ -280,9 +332,23 @@ class FellegiSunter:
                 contrib[:, k] += tf[k]
         return contrib
 
+    def _household(self, contrib: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """Pairs where a ``distinguish`` column disagrees and no ``family`` column does."""
+        columns = [c.column for c in self.comparisons]
+        tell = [columns.index(c) for c in self.distinguish if c in columns]
+        if not tell:
+            return np.zeros(len(contrib), dtype=bool)
+        differ = (known[:, tell] & (contrib[:, tell] < 0)).any(axis=1)
+        kin = [columns.index(c) for c in self.family if c in columns]
+        if kin:
+            differ &= (known[:, kin] & (contrib[:, kin] > 0)).all(axis=1)
+        return np.asarray(differ, dtype=bool)
+
     def counted(self, contrib: np.ndarray, known: np.ndarray) -> np.ndarray:
-        """Which contributions count: all, except inside a group, where only one does."""
+        """Which contributions count: all, except inside a group, where only one does, and
+        none that agrees when the household rule holds (see the class docstring)."""
         mask = known.copy()
+        differ = self._household(contrib, known)
         for group in self._group_indices():
             sub = contrib[:, group]
             sub_known = known[:, group]
@@ -293,22 +359,41 @@ class FellegiSunter:
             mask[:, group] = False
             rows = np.flatnonzero(sub_known.any(axis=1))
             mask[rows, np.asarray(group)[chosen[rows]]] = True
+            if differ.any():
+                mask[:, group] &= ~(differ[:, None] & (sub > 0))
         return mask
 
     def score(
-        self, levels: np.ndarray, tf: Mapping[int, np.ndarray] | None = None
+        self,
+        levels: np.ndarray,
+        tf: Mapping[int, np.ndarray] | None = None,
+        prior: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Match weight and probability for each row of ``levels``.
 
-        ``tf`` maps a comparison's position to its term-frequency adjustments.
+        ``tf`` maps a comparison's position to its term-frequency adjustments; ``prior``
+        gives each pair's prior log2-odds (:meth:`prior_weights`; default: the overall).
         """
-        contrib = self.contributions(levels, tf)
-        mask = self.counted(contrib, levels >= 0)
-        weight = self.prior_weight + np.where(mask, contrib, 0.0).sum(axis=1)
-        probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
+        weight, probability, _ = self.score_with_disagreement(levels, tf, prior)
         return weight, probability
 
-    def explain(self, levels: np.ndarray, tf: np.ndarray) -> pd.DataFrame:
+    def score_with_disagreement(
+        self,
+        levels: np.ndarray,
+        tf: Mapping[int, np.ndarray] | None = None,
+        prior: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`score` plus each pair's *disagreement*: the sum of its counted negative
+        weights (bits, <= 0), the evidence against a match whatever agrees besides."""
+        contrib = self.contributions(levels, tf)
+        contrib = np.where(self.counted(contrib, levels >= 0), contrib, 0.0)
+        weight = (self.prior_weight if prior is None else prior) + contrib.sum(axis=1)
+        probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
+        return weight, probability, np.minimum(contrib, 0.0).sum(axis=1)
+
+    def explain(
+        self, levels: np.ndarray, tf: np.ndarray, prior: float | None = None
+    ) -> pd.DataFrame:
         """The weight waterfall of one pair: prior, one row per comparison, total."""
         self._check()
         rows: list[dict[str, Any]] = [
@@ -318,7 +403,7 @@ class FellegiSunter:
                 "level": None,
                 "m": None,
                 "u": None,
-                "weight": self.prior_weight,
+                "weight": self.prior_weight if prior is None else prior,
                 "tf_adjustment": 0.0,
             }
         ]

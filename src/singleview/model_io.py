@@ -45,6 +45,9 @@ class _ModelData(BaseModel):
     random_state: int
     em_iterations: int
     groups: list[list[str]]
+    distinguish: list[str] = []
+    family: list[str] = []
+    source_priors: dict[str, float] = {}
     tf_u: list[float]
 
 
@@ -69,6 +72,9 @@ def model_to_json(model: FellegiSunter) -> str:
         random_state=model.random_state,
         em_iterations=model.n_iterations_,
         groups=[list(g) for g in model.groups],
+        distinguish=list(model.distinguish),
+        family=list(model.family),
+        source_priors=dict(model.source_priors_),
         tf_u=model.tf_u_,
     )
     return data.model_dump_json(indent=1)
@@ -85,6 +91,8 @@ def model_from_json(text: str) -> FellegiSunter:
         [Comparison(p.column, p.kind, p.tf_adjust) for p in data.comparisons],
         random_state=data.random_state,
         groups=data.groups,
+        distinguish=data.distinguish,
+        family=data.family,
     )
     model.m_ = [np.asarray(p.m) for p in data.comparisons]
     model.u_ = [np.asarray(p.u) for p in data.comparisons]
@@ -92,5 +100,6 @@ def model_from_json(text: str) -> FellegiSunter:
     model.prior_ = data.prior
     model.n_iterations_ = data.em_iterations
     model.tf_u_ = list(data.tf_u)
+    model.source_priors_ = dict(data.source_priors)
     model.tf_ = {k: pd.Series(v, dtype=np.float64) for k, v in data.tf.items()}
     return model

@@ -81,7 +81,8 @@ class Result:
             levels.append(level[0])
             adjust = self.model.tf_adjustment(k, self._features, exact)
             tf.append(adjust[0])
-        return self.model.explain(np.array(levels), np.array(tf))
+        prior = float(self.model.prior_weights(self._features, left, right)[0])
+        return self.model.explain(np.array(levels), np.array(tf), prior)
 
     def summary(self, *, profiles: int = 3) -> str:
         """A short text report: records per source, quarantine, pairs, customers, profiles."""

@@ -104,12 +104,21 @@ class Settings(_Frozen):
     #: Columns whose evidence is one thing seen several times: within a group only the
     #: strongest agreement (or disagreement) counts.  None: chosen from the data.
     groups: tuple[tuple[str, ...], ...] | None = None
+    #: The household rule: when a ``distinguish`` column (first name) disagrees while the
+    #: ``family`` columns (last name) agree, a shared address or landline (the groups)
+    #: counts nothing.  None: first name and last name when compared; () turns it off.
+    distinguish: tuple[str, ...] | None = None
+    family: tuple[str, ...] | None = None
+    #: Give records with an e-mail but no name the first and last name their e-mail handle
+    #: spells (``jason.elmley85@...``), for matching only (see :mod:`singleview.handles`).
+    names_from_email: bool = True
     #: Pairs agreeing exactly on every column of one of these rules are matches outright.
     rules: tuple[tuple[str, ...], ...] = ()
     threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0.0, lt=1.0)
-    #: Over-merge guard: a candidate pair at or below this match probability is a conflict,
-    #: and no customer may hold both of its records (0 turns the guard off).
-    conflict_below: float = Field(default=0.1, ge=0.0, lt=1.0)
+    #: Over-merge guard: clusters joined by a link of log-odds w merge only when
+    #: w + disagreement_weight * D > 0, D being the summed disagreement (negative weights,
+    #: in bits) of the candidate pairs between them; 0 turns the guard off.
+    disagreement_weight: float = Field(default=0.5, ge=0.0)
     #: Random record pairs drawn to estimate u (non-match agreement rates).
     u_sample_size: int = Field(default=1_000_000, gt=0)
     em_max_iterations: int = Field(default=100, gt=0)
@@ -118,7 +127,9 @@ class Settings(_Frozen):
     pairs_floor: float = Field(default=0.01, ge=0.0, lt=1.0)
     survivorship: SurvivorshipSettings = Field(default_factory=SurvivorshipSettings)
 
-    @field_validator("blocking", "rules", "training", "groups", mode="before")
+    @field_validator(
+        "blocking", "rules", "training", "groups", "distinguish", "family", mode="before"
+    )
     @classmethod
     def _lists_to_tuples(cls, value: object) -> object:
         if isinstance(value, list):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from singleview.cluster import components, customer_ids
+from singleview.cluster import components, customer_ids, guarded_components
 
 
 def test_components_are_labelled_by_their_smallest_record() -> None:
@@ -19,3 +19,65 @@ def test_customer_ids_depend_only_on_the_anchor_record() -> None:
     assert all(i.startswith("C") and len(i) == 17 for i in ids)
     again = customer_ids(np.array([0, 1, 2]), source, source_id)
     assert again[0] == ids[0]
+
+
+def _guard(left, right, probability, disagreement, **options):
+    return guarded_components(
+        5,
+        np.array(left),
+        np.array(right),
+        np.array(probability, dtype=float),
+        np.array(disagreement, dtype=float),
+        threshold=0.5,
+        **options,
+    )
+
+
+def test_without_disagreement_the_guard_keeps_components() -> None:
+    anchors, rebuilt = _guard([0, 1], [1, 2], [0.9, 0.6], [0.0, 0.0])
+    assert anchors.tolist() == [0, 0, 0, 3, 4]
+    assert rebuilt == 0
+
+
+def test_a_weak_link_cannot_join_records_that_disagree() -> None:
+    # 0 and 2 are clearly two people (different dates of birth: -30 bits); record 1 (a
+    # name-only receipt) links to both.  It joins the stronger side only.
+    anchors, rebuilt = _guard([0, 1, 0], [1, 2, 2], [0.95, 0.7, 0.001], [0.0, 0.0, -30.0])
+    assert anchors.tolist() == [0, 0, 2, 3, 4]
+    assert rebuilt == 1
+
+
+def test_a_links_own_disagreement_is_not_counted_twice() -> None:
+    # A match whose e-mails differ (-3 bits) but whose other evidence wins (p = 0.6).
+    anchors, _ = _guard([0, 1, 2], [1, 2, 3], [0.6, 0.9, 0.001], [-3.0, 0.0, -30.0])
+    assert anchors[0] == anchors[1] == anchors[2] != anchors[3]
+
+
+def test_strong_links_outvote_weak_disagreement() -> None:
+    # 0-1 and 1-2 are strong; 0-2 disagree mildly (a work e-mail, -4 bits): one customer.
+    anchors, _ = _guard([0, 1, 0], [1, 2, 2], [0.999, 0.999, 0.3], [0.0, 0.0, -4.0])
+    assert anchors[0] == anchors[1] == anchors[2]
+
+
+def test_forced_pairs_always_merge_and_weight_zero_turns_the_guard_off() -> None:
+    args = ([0, 1, 0], [1, 2, 2], [0.95, 0.7, 0.001], [0.0, 0.0, -30.0])
+    forced = np.array([False, True, False])
+    anchors, _ = _guard(*args, forced=forced)
+    assert anchors[0] == anchors[1] == anchors[2]
+    anchors, rebuilt = _guard(*args, disagreement_weight=0.0)
+    assert anchors[0] == anchors[2] and rebuilt == 0
+
+
+def test_guard_does_not_depend_on_pair_order() -> None:
+    left, right = [0, 1, 0, 3], [1, 2, 2, 4]
+    probability, against = [0.95, 0.7, 0.001, 0.8], [0.0, 0.0, -30.0, -2.0]
+    expected, _ = _guard(left, right, probability, against)
+    for seed in range(5):
+        order = np.random.default_rng(seed).permutation(4)
+        anchors, _ = _guard(
+            np.array(left)[order],
+            np.array(right)[order],
+            np.array(probability)[order],
+            np.array(against)[order],
+        )
+        assert anchors.tolist() == expected.tolist()

@@ -56,6 +56,35 @@ def test_first_name_levels() -> None:
     assert _level(f, Comparison("last_name", "last_name"), 0, 3) == "missing"
 
 
+def test_equal_initials_are_an_initial_level_without_term_frequency() -> None:
+    f = _features(
+        [
+            {"first_name": "j", "last_name": "rees"},
+            {"first_name": "j", "last_name": "rees"},
+            {"first_name": "jack", "last_name": "rees"},
+        ]
+    )
+    first = Comparison("first_name", "first_name", tf_adjust=True)
+    assert _level(f, first, 0, 1) == "initial"
+    assert _level(f, first, 0, 2) == "initial"
+    _, exact = first.compare(f, np.array([0]), np.array([1]))
+    assert exact[0] == -1
+
+
+def test_email_typos_only_are_near_misses() -> None:
+    f = _features(
+        [
+            {"email": ("alexander.moss@hotmail.co.uk",)},
+            {"email": ("alexandr.moss@hotmail.co.uk",)},
+            {"email": ("alexander_moss55@hotmail.co.uk",)},
+        ]
+    )
+    email = Comparison("email", "email")
+    assert _level(f, email, 0, 1) == "one_edit"
+    # A similar local part built from the same name is not evidence of one person.
+    assert _level(f, email, 0, 2) == "else"
+
+
 def test_dates() -> None:
     f = _features(
         [

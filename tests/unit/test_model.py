@@ -6,6 +6,7 @@ import pytest
 
 import singleview as sv
 from singleview.comparisons import Comparison
+from singleview.datasets import generate
 from singleview.errors import ConfigError, NotFittedError
 from singleview.model import FellegiSunter
 
@@ -39,6 +40,8 @@ def test_json_round_trip_scores_the_same(fake_result: sv.Result, tmp_path) -> No
     levels = np.array([[6, 3, 6, -1, 2], [0, 0, 0, 0, 0]], dtype=np.int8)
     np.testing.assert_allclose(again.score(levels)[0], model.score(levels)[0])
     assert again.groups == model.groups
+    assert again.source_priors_ == model.source_priors_
+    assert (again.distinguish, again.family) == (model.distinguish, model.family)
 
 
 def test_groups_count_one_location_agreement() -> None:
@@ -57,6 +60,69 @@ def test_groups_count_one_location_agreement() -> None:
     neither = np.array([[0, 0]], dtype=np.int8)
     weight, _ = model.score(neither)
     assert weight[0] == pytest.approx(np.log2(0.1 / 0.9))
+
+
+def _household_model(**rule: tuple[str, ...]) -> FellegiSunter:
+    model = FellegiSunter(
+        [
+            Comparison("first_name", "exact"),
+            Comparison("last_name", "exact"),
+            Comparison("postcode", "exact"),
+            Comparison("city", "exact"),
+        ],
+        groups=[("postcode", "city")],
+        **rule,
+    )
+    model.m_ = [np.array([0.05, 0.95]), np.array([0.05, 0.95]), np.array([0.1, 0.9])]
+    model.m_.append(np.array([0.1, 0.9]))
+    model.u_ = [np.array([0.99, 0.01]), np.array([0.99, 0.01]), np.array([0.999, 0.001])]
+    model.u_.append(np.array([0.9, 0.1]))
+    model.prior_, model.lambda_, model.tf_ = 0.5, 0.5, {}
+    return model
+
+
+def test_household_rule_drops_a_shared_location_for_another_first_name() -> None:
+    ruled = _household_model(distinguish=("first_name",), family=("last_name",))
+    plain = _household_model()
+    postcode = np.log2(0.9 / 0.001)
+    sibling = np.array([[0, 1, 1, -1]], dtype=np.int8)  # other first name, same surname, place
+    assert plain.score(sibling)[0][0] - ruled.score(sibling)[0][0] == pytest.approx(postcode)
+    # Same first name, or another surname too: the rule does not apply.
+    for levels in ([[1, 1, 1, -1]], [[0, 0, 1, -1]]):
+        pair = np.array(levels, dtype=np.int8)
+        assert ruled.score(pair)[0][0] == pytest.approx(plain.score(pair)[0][0])
+
+
+def test_disagreement_sums_the_negative_weights() -> None:
+    model = _household_model()
+    levels = np.array([[0, 0, 1, -1], [1, 1, -1, -1]], np.int8)
+    _, _, against = model.score_with_disagreement(levels)
+    expected = np.log2(0.05 / 0.99) * 2
+    assert against.tolist() == pytest.approx([expected, 0.0])
+
+
+def test_source_pair_priors_are_fitted_per_pair_of_sources() -> None:
+    data = generate(1500, random_state=1)
+    result = sv.resolve(data.sources())
+    model = result.model
+    assert model is not None
+    assert {"crm|web", "crm|crm", "call_centre|call_centre"} <= set(model.source_priors_)
+    # A CRM repeats few people; a call log repeats its callers.
+    priors = model.source_priors_
+    assert priors["crm|crm"] < priors["crm|web"] < priors["call_centre|call_centre"]
+    features = result._features
+    assert features is not None
+    prior = model.prior_weights(features, np.array([0]), np.array([1]))
+    both = str(features.source_names[features.source[0]])
+    expected = priors[f"{both}|{both}"]
+    assert prior[0] == pytest.approx(np.log2(expected / (1 - expected)))
+
+
+def test_one_source_has_only_the_overall_prior(fake_result: sv.Result) -> None:
+    model = fake_result.model
+    assert model is not None and model.source_priors_ == {}
+    prior = model.prior_weights(fake_result._features, np.array([0]), np.array([1]))
+    assert prior[0] == pytest.approx(model.prior_weight)
 
 
 def test_explain_waterfall_adds_up(fake_result: sv.Result) -> None:

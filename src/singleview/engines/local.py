@@ -18,13 +18,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..autoconfig import choose_blocking, choose_comparisons, choose_groups, choose_training
+from ..autoconfig import (
+    DISTINGUISH,
+    FAMILY,
+    choose_blocking,
+    choose_comparisons,
+    choose_groups,
+    choose_training,
+)
 from ..blocking import Candidates, agree, block, rule_name
 from ..cluster import customer_ids, guarded_components
 from ..comparisons import Comparison
 from ..errors import ConfigError
 from ..features import Features, base_columns, build_features
 from ..generic import drop_generic_values
+from ..handles import names_from_email
 from ..model import FellegiSunter, TrainingSession
 from ..result import Result
 from ..schema import MULTI_VALUED_FIELDS, empty_issues, empty_quarantine
@@ -95,8 +103,9 @@ def score_candidates(
     fit: bool,
     link_within: bool,
     training: Sequence[Sequence[str]] = (),
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Levels for every candidate pair, then match weights and probabilities.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Levels for every candidate pair, then match weights, probabilities and disagreement
+    (see :meth:`~singleview.model.FellegiSunter.score_with_disagreement`).
 
     With ``fit`` the model is first trained on these pairs (u from random pairs of
     ``features``, m by EM in one session per ``training`` key list, the prior by EM).
@@ -110,10 +119,16 @@ def score_candidates(
         if comparison.tf_adjust:
             exact[k] = code
     if fit:
+        inferred = features.inferred_names
+        untaught = (
+            np.ones(len(left), dtype=bool)
+            if inferred is None
+            else ~(inferred[left] | inferred[right])
+        )
         sessions = [
             TrainingSession(
                 keys=tuple(keys),
-                mask=agree(features, keys, left, right),
+                mask=agree(features, keys, left, right) & untaught,
                 excluded=frozenset(
                     k
                     for k, c in enumerate(comparisons)
@@ -124,8 +139,9 @@ def score_candidates(
         ]
         model.fit(features, levels, link_within=link_within, sessions=sessions, pairs=(left, right))
     tf = {k: model.tf_adjustment(k, features, code) for k, code in exact.items()}
-    weight, probability = model.score(levels, tf)
-    return levels, weight, probability
+    prior = model.prior_weights(features, left, right)
+    weight, probability, disagreement = model.score_with_disagreement(levels, tf, prior)
+    return levels, weight, probability, disagreement
 
 
 class LocalEngine:
@@ -157,7 +173,13 @@ class LocalEngine:
         timer.stats["records"] = len(records)
         timer.stats["quarantined"] = len(quarantine)
         with timer.stage("features"):
-            features = build_features(records)
+            match_records, inferred = (
+                names_from_email(records)
+                if settings.names_from_email
+                else (records, np.zeros(len(records), dtype=bool))
+            )
+            features = build_features(match_records, inferred)
+        timer.stats["names_from_email"] = int(inferred.sum())
         comparisons = (
             [Comparison(c.column, c.kind, c.tf_adjust) for c in settings.comparisons]
             if settings.comparisons is not None
@@ -196,17 +218,23 @@ class LocalEngine:
         pairs_frame = _empty_pairs()
         pair_left = pair_right = np.empty(0, dtype=np.int64)
         pair_probability = np.empty(0, dtype=np.float64)
+        pair_disagreement = np.empty(0, dtype=np.float64)
+        pair_forced = np.empty(0, dtype=bool)
         if len(records) >= 2 and comparisons and len(candidates):
             with timer.stage("score"):
                 model = FellegiSunter(
                     comparisons,
                     groups=groups,
+                    distinguish=(
+                        settings.distinguish if settings.distinguish is not None else DISTINGUISH
+                    ),
+                    family=settings.family if settings.family is not None else FAMILY,
                     u_sample_size=settings.u_sample_size,
                     max_iterations=settings.em_max_iterations,
                     tolerance=settings.em_tolerance,
                     random_state=random_state,
                 )
-                levels, weight, probability = score_candidates(
+                levels, weight, probability, disagreement = score_candidates(
                     features,
                     candidates,
                     model,
@@ -219,6 +247,7 @@ class LocalEngine:
                     by_rule |= agree(features, rule, candidates.left, candidates.right)
                 probability = np.where(by_rule, 1.0, probability)
             pair_left, pair_right, pair_probability = candidates.left, candidates.right, probability
+            pair_disagreement, pair_forced = disagreement, by_rule
             pairs_frame = _pairs_frame(
                 records,
                 candidates,
@@ -237,8 +266,10 @@ class LocalEngine:
                 pair_left,
                 pair_right,
                 pair_probability,
+                pair_disagreement,
                 threshold=threshold,
-                conflict_below=settings.conflict_below,
+                disagreement_weight=settings.disagreement_weight,
+                forced=pair_forced,
             )
             timer.stats["components_rebuilt"] = rebuilt
             ids = customer_ids(anchors, records["source"], records["source_id"])
