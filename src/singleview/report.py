@@ -69,7 +69,10 @@ def summary_text(result: Result, *, profiles: int = 3) -> str:
     if result.model is not None:
         lines.append(
             f"model: prior match rate among candidates {result.model.lambda_:.4f}, "
-            f"threshold {result.threshold}, {result.stats.get('edges', 0):,} links"
+            f"threshold {result.threshold}, {result.stats.get('edges', 0):,} links, "
+            f"{result.stats.get('names_from_email', 0):,} names read from e-mail handles, "
+            f"{result.stats.get('components_rebuilt', 0):,} components rebuilt by the "
+            "over-merge guard"
         )
     seconds = result.stats.get("seconds", {})
     if seconds:

@@ -2,8 +2,10 @@
 
 Each field is chosen by a rule (see :class:`~singleview.settings.SurvivorshipSettings`);
 ties are always broken the same way (newest, then most trusted source, then source and
-source id), so the profile does not depend on row order.  Address fields are taken together
-from one record, the most complete one, so a golden address is never stitched from two.
+source id), so the profile does not depend on row order.  A first, last or full name that
+is only an initial ("F", "F Rose") is chosen only when the customer has no fuller one.
+Address fields are taken together from one record, the most complete one, so a golden
+address is never stitched from two.
 
 Every golden field ``f`` comes with ``f__source`` and ``f__source_id``: where its value was
 taken from.
@@ -60,9 +62,18 @@ def _order(rule: str) -> tuple[list[str], list[bool]]:
     return ["priority", "source", "source_id"], [False, True, True]  # first_non_null
 
 
+#: Name fields where a full name beats an initial ("Fatima" over "F"), whatever the rule.
+_NO_INITIALS = ("first_name", "last_name", "full_name")
+
+
 def _winners(frame: pd.DataFrame, field: str, rule: str) -> pd.DataFrame:
     """The chosen row per customer for one field under one rule."""
     frame = frame[frame[field].notna()]
+    initial: list[str] = []
+    if field in _NO_INITIALS:
+        first_word = frame[field].astype("object").str.split(" ", n=1).str[0]
+        frame = frame.assign(_initial=first_word.str.len() <= 1)
+        initial = ["_initial"]
     if rule in ("most_frequent", "source_priority"):
         frame = frame.assign(
             _frequency=frame.groupby(["customer_id", field], sort=False)[field].transform("size")
@@ -71,7 +82,10 @@ def _winners(frame: pd.DataFrame, field: str, rule: str) -> pd.DataFrame:
         frame = frame.assign(_length=frame[field].astype("object").map(len))
     keys, ascending = _order(rule)
     ordered = frame.sort_values(
-        ["customer_id", *keys], ascending=[True, *ascending], na_position="last", kind="mergesort"
+        ["customer_id", *initial, *keys],
+        ascending=[True, *([True] * len(initial)), *ascending],
+        na_position="last",
+        kind="mergesort",
     )
     return ordered.drop_duplicates("customer_id")
 

@@ -48,12 +48,12 @@ def test_splink_fake_1000() -> None:
 
 def test_synthetic_multi_source() -> None:
     """The seeded four-source set (households, twins, Jr/Sr, common names; rates in
-    ``singleview.datasets.synthetic``).  The floor is today's score: the issue's 0.95 target
-    is not reached yet (see the README)."""
+    ``singleview.datasets.synthetic``).  The floor is today's score (0.946, B-cubed 0.966):
+    the issue's 0.95 target is not reached at this size (see the README)."""
     from singleview.datasets import generate
 
     data = generate(20_000, random_state=0)
     truth = data.truth.rename(columns={"person_id": "entity_id"})
     scores = sv.evaluate(sv.resolve(data.sources()).clusters, truth)
-    assert scores.pairwise_f1 >= 0.90, scores
-    assert scores.bcubed_f1 >= 0.94, scores
+    assert scores.pairwise_f1 >= 0.94, scores
+    assert scores.bcubed_f1 >= 0.96, scores

@@ -60,3 +60,18 @@ def test_most_frequent_rule_and_row_order() -> None:
     two = build_profiles(shuffled, ids, {"crm": 10}, settings)
     assert one.iloc[0]["first_name"] == "Bob"
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_full_name_beats_an_initial_from_a_more_trusted_source() -> None:
+    records = _records().assign(
+        first_name=["f", "fatima", None, "f"], full_name=["f rose", None, None, "fatima rose"]
+    )
+    profiles = build_profiles(
+        records,
+        np.array(["c"] * 4, dtype=object),
+        {"crm": 10, "web": 0, "store": 0},
+        SurvivorshipSettings(),
+    )
+    row = profiles.iloc[0]
+    assert (row["first_name"], row["first_name__source"]) == ("Fatima", "web")
+    assert (row["full_name"], row["full_name__source_id"]) == ("Fatima Rose", "4")
