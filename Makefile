@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 VENV22 := .venv-pandas22
 STAMP22 := $(VENV22)/.installed
 
-.PHONY: demo test test-pandas22 lint clean
+VENVB := .venv-bench
+STAMPB := $(VENVB)/.installed
+
+.PHONY: demo test test-pandas22 lint bench bench-full clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +36,26 @@ $(STAMP22): pyproject.toml
 test-pandas22: $(STAMP22)
 	$(VENV22)/bin/python -m pytest
 
+# Benchmarks against the peers (Splink, recordlinkage) in their own environment: pandas 2.x,
+# because recordlinkage 0.16 pins pandas<3 (see pyproject.toml's bench extra).
+$(STAMPB): pyproject.toml
+	$(PYTHON) -m venv $(VENVB)
+	$(VENVB)/bin/python -m pip install -q --upgrade pip
+	$(VENVB)/bin/python -m pip install -q -e '.[bench]'
+	touch $(STAMPB)
+
+# FEBRL 3/4, fake_1000, synthetic 10k and 100k; every tool, 3 repeats (about 15 minutes).
+bench: $(STAMPB)
+	$(VENVB)/bin/python -m benchmarks.run --quick --write
+
+# Adds synthetic 1M (singleview and Splink) and 10M (singleview alone); one repeat each.
+bench-full: $(STAMPB)
+	$(VENVB)/bin/python -m benchmarks.run --full --repeats 1 --write
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) $(VENV22) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV22) $(VENVB) build dist .pytest_cache .mypy_cache .ruff_cache
