@@ -53,20 +53,26 @@ _KINDS: dict[str, tuple[str, bool]] = {
     "postcode": ("postcode", True),
 }
 
+#: Rules on keys that pick out few records at any scale: always used.
 _BLOCKING: tuple[tuple[str, ...], ...] = (
     ("email_key",),
     ("phone",),
     ("dob", "last_name_key"),
     ("dob", "first_name_key"),
-    ("name_key",),
-    ("first_name_prefix", "last_name_prefix"),
     ("postcode", "first_initial"),
     ("postcode", "last_name_key"),
-    ("city", "first_name_key"),
-    ("city", "last_name_key"),
     ("address_line",),
     ("dob", "postcode"),
+)
+
+#: Rules whose blocks grow with the data (a name sound in a big city): used while the pairs
+#: stay within the budget, in this order, before the wider rules below.
+_BROAD_BLOCKING: tuple[tuple[str, ...], ...] = (
+    ("name_key",),
+    ("first_name_prefix", "last_name_prefix"),
     ("dob", "city"),
+    ("city", "last_name_key"),
+    ("city", "first_name_key"),
 )
 
 #: Broader rules, added one by one while the total pair count stays within the budget:
@@ -120,8 +126,10 @@ def choose_comparisons(features: Features, *, link_within: bool) -> list[Compari
 def choose_blocking(
     features: Features, *, link_within: bool, pairs_per_record: float, max_block_size: int
 ) -> list[tuple[str, ...]]:
-    """Blocking rules whose every key is usable: identifiers first, then the defaults, then
-    broader rules while the pairs they make stay under ``pairs_per_record`` per record."""
+    """Blocking rules whose every key is usable: identifiers and tight rules always, then
+    broader rules, one by one, while the pairs they make stay under ``pairs_per_record`` per
+    record (small data gets them all; at a million records a name sound in a big city would
+    make tens of millions of pairs and is left out)."""
     rules: list[tuple[str, ...]] = [
         (c,)
         for c in features.columns()
@@ -142,7 +150,7 @@ def choose_blocking(
         if rules
         else 0
     )
-    for rule in _WIDE_BLOCKING:
+    for rule in (*_BROAD_BLOCKING, *_WIDE_BLOCKING):
         if not all(usable(features, key, link_within=link_within) for key in rule):
             continue
         cost = int(
@@ -153,6 +161,8 @@ def choose_blocking(
         if spent + cost <= budget:
             rules.append(rule)
             spent += cost
+        else:
+            logger.info("blocking rule %s skipped: %d pairs over the budget", rule, cost)
     logger.info("zero-config blocking: %d rules, at most %d pairs", len(rules), spent)
     return rules
 

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pandas as pd
+
+from singleview.autoconfig import choose_blocking
+from singleview.features import build_features
+
+
+def _features(n: int):
+    # Two cities and two first names: "city & first name sound" makes ~n^2/8
+    # pairs, the e-mail rule none.
+    frame = pd.DataFrame(
+        {
+            "source": "s",
+            "source_id": [f"{i:05d}" for i in range(n)],
+            "first_name": ["anna" if i % 2 else "bob" for i in range(n)],
+            "last_name": [f"name{i % 97}" for i in range(n)],
+            "city": ["london" if i % 3 else "leeds" for i in range(n)],
+            "email": [(f"p{i}@x.com",) for i in range(n)],
+            "phone": [()] * n,
+        }
+    )
+    return build_features(frame)
+
+
+def test_broad_rules_are_used_while_within_the_budget() -> None:
+    features = _features(400)
+    wide = choose_blocking(features, link_within=True, pairs_per_record=1000, max_block_size=10**6)
+    assert ("email_key",) in wide and ("city", "first_name_key") in wide
+    tight = choose_blocking(features, link_within=True, pairs_per_record=5, max_block_size=10**6)
+    assert ("email_key",) in tight  # always: it picks out few records at any scale
+    assert ("city", "first_name_key") not in tight  # ~20,000 pairs > 5 per record
