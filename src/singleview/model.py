@@ -42,6 +42,8 @@ MIN_SESSION_PAIRS = 50
 U_PRIOR_PAIRS = 1000.0
 #: Rounds of taking drawn true matches out of the random pairs behind u.
 MAX_U_ROUNDS = 5
+#: Pairs scored at once (bounds the float64 weights matrix).
+SCORE_CHUNK = 1_000_000
 #: Pseudo-matches the m prior is worth in EM (see :data:`comparisons.M_PRIORS`).
 PRIOR_STRENGTH = 20.0
 
@@ -385,11 +387,22 @@ class FellegiSunter:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`score` plus each pair's *disagreement*: the sum of its counted negative
         weights (bits, <= 0), the evidence against a match whatever agrees besides."""
-        contrib = self.contributions(levels, tf)
-        contrib = np.where(self.counted(contrib, levels >= 0), contrib, 0.0)
-        weight = (self.prior_weight if prior is None else prior) + contrib.sum(axis=1)
+        n = levels.shape[0]
+        weight = np.empty(n, dtype=np.float64)
+        against = np.empty(n, dtype=np.float64)
+        # In chunks of pairs: the per-comparison weights are float64 (8 bytes per pair and
+        # comparison), and tens of millions of pairs must not need them all at once.
+        for start in range(0, max(n, 1), SCORE_CHUNK):
+            rows = slice(start, min(n, start + SCORE_CHUNK))
+            part = levels[rows]
+            adjust = None if tf is None else {k: v[rows] for k, v in tf.items()}
+            contrib = self.contributions(part, adjust)
+            contrib = np.where(self.counted(contrib, part >= 0), contrib, 0.0)
+            base = self.prior_weight if prior is None else prior[rows]
+            weight[rows] = base + contrib.sum(axis=1)
+            against[rows] = np.minimum(contrib, 0.0).sum(axis=1)
         probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
-        return weight, probability, np.minimum(contrib, 0.0).sum(axis=1)
+        return weight, probability, against
 
     def explain(
         self, levels: np.ndarray, tf: np.ndarray, prior: float | None = None
