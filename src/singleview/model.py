@@ -27,7 +27,7 @@ from .em import run_em
 from .errors import ConfigError, NotFittedError
 from .features import Features
 from .model_io import model_from_json, model_to_json
-from .priors import pair_key, source_pair_priors, stratum_of
+from .priors import fit_source_priors, prior_table
 
 __all__ = ["FellegiSunter", "TrainingSession"]
 
@@ -219,34 +219,16 @@ class FellegiSunter:
         link_within: bool,
     ) -> None:
         """One prior per pair of sources (see :mod:`singleview.priors`)."""
-        names = [str(v) for v in features.source_names]
-        if len(names) < 2:
-            return
         evidence = self.score(levels)[0] - self.prior_weight
-        strata = stratum_of(features.source[pairs[0]], features.source[pairs[1]], len(names))
-        sizes = np.bincount(features.source, minlength=len(names))
-        priors = source_pair_priors(
-            evidence, strata, sizes, self.prior_, link_within=link_within
-        ).reshape(len(names), len(names))
-        self.source_priors_ = {
-            pair_key(names[a], names[b]): float(priors[a, b])
-            for a in range(len(names))
-            for b in range(a, len(names))
-            if link_within or a != b
-        }
+        self.source_priors_ = fit_source_priors(
+            evidence, features, pairs, self.prior_, link_within=link_within
+        )
 
     def prior_weights(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Prior log2-odds of each pair, from its two sources (the overall prior for a
         pair of sources the model was not fitted on)."""
         self._check()
-        names = [str(v) for v in features.source_names]
-        k = len(names)
-        table = np.full((k, k), self.prior_weight, dtype=np.float64)
-        for a in range(k):
-            for b in range(k):
-                prior = self.source_priors_.get(pair_key(names[a], names[b]))
-                if prior is not None:
-                    table[a, b] = np.log2(prior / (1.0 - prior))
+        table = prior_table(self.source_priors_, features.source_names, self.prior_weight)
         return np.asarray(table[features.source[left], features.source[right]], dtype=np.float64)
 
     def _random_pairs(self, features: Features, link_within: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -407,65 +389,11 @@ class FellegiSunter:
     def explain(
         self, levels: np.ndarray, tf: np.ndarray, prior: float | None = None
     ) -> pd.DataFrame:
-        """The weight waterfall of one pair: prior, one row per comparison, total."""
-        self._check()
-        rows: list[dict[str, Any]] = [
-            {
-                "comparison": "prior",
-                "column": None,
-                "level": None,
-                "m": None,
-                "u": None,
-                "weight": self.prior_weight if prior is None else prior,
-                "tf_adjustment": 0.0,
-            }
-        ]
-        contrib = self.contributions(
-            levels.reshape(1, -1), {k: tf[k : k + 1] for k in range(len(tf))}
-        )
-        counts = self.counted(contrib, levels.reshape(1, -1) >= 0)[0]
-        for k, comparison in enumerate(self.comparisons):
-            level = int(levels[k])
-            known = level >= 0
-            rows.append(
-                {
-                    "comparison": comparison.kind,
-                    "column": comparison.column,
-                    "level": comparison.labels[level] if known else "missing",
-                    "m": float(self.m_[k][level]) if known else None,
-                    "u": float(self.u_[k][level]) if known else None,
-                    "weight": float(np.log2(self.m_[k][level] / self.u_[k][level]))
-                    if known
-                    else 0.0,
-                    "tf_adjustment": float(tf[k]) if known else 0.0,
-                    "counted": bool(counts[k]),
-                }
-            )
-        rows[0]["counted"] = True
-        counted = [r for r in rows if r["counted"]]
-        total = float(sum(r["weight"] + r["tf_adjustment"] for r in counted))
-        cumulative = 0.0
-        for row in rows:
-            if row["counted"]:
-                cumulative += row["weight"] + row["tf_adjustment"]
-            row["cumulative_weight"] = cumulative
-            row["probability"] = None
-        rows.append(
-            {
-                "comparison": "total",
-                "column": None,
-                "level": None,
-                "m": None,
-                "u": None,
-                "weight": total,
-                "tf_adjustment": 0.0,
-                "counted": False,
-                "cumulative_weight": total,
-                "probability": 1.0 / (1.0 + 2.0 ** (-total)),
-            }
-        )
-        frame = pd.DataFrame(rows)
-        return frame
+        """The weight waterfall of one pair: prior, one row per comparison, total
+        (see :func:`singleview.explain.waterfall`)."""
+        from .explain import waterfall
+
+        return waterfall(self, levels, tf, prior)
 
     # -- persistence -----------------------------------------------------------------------
     def to_json(self) -> str:

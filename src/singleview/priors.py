@@ -15,9 +15,15 @@ priors alone).  A stratum with few candidate pairs is shrunk towards the overall
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-__all__ = ["pair_key", "source_pair_priors", "stratum_of"]
+if TYPE_CHECKING:
+    from .features import Features
+
+__all__ = ["fit_source_priors", "pair_key", "prior_table", "source_pair_priors", "stratum_of"]
 
 #: Pseudo-matches pulling a stratum's prior towards the overall prior.
 SHRINK_MATCHES = 5.0
@@ -76,3 +82,45 @@ def source_pair_priors(
             break
         priors = new
     return priors
+
+
+def fit_source_priors(
+    evidence: np.ndarray,
+    features: Features,
+    pairs: tuple[np.ndarray, np.ndarray],
+    overall_prior: float,
+    *,
+    link_within: bool,
+) -> dict[str, float]:
+    """:func:`source_pair_priors` for candidate ``pairs`` of ``features``, keyed by
+    :func:`pair_key` (empty for one source: the overall prior is its only stratum)."""
+    names = [str(v) for v in features.source_names]
+    k = len(names)
+    if k < 2:
+        return {}
+    strata = stratum_of(features.source[pairs[0]], features.source[pairs[1]], k)
+    sizes = np.bincount(features.source, minlength=k)
+    grid = source_pair_priors(
+        evidence, strata, sizes, overall_prior, link_within=link_within
+    ).reshape(k, k)
+    return {
+        pair_key(names[a], names[b]): float(grid[a, b])
+        for a in range(k)
+        for b in range(a, k)
+        if link_within or a != b
+    }
+
+
+def prior_table(
+    source_priors: Mapping[str, float], source_names: np.ndarray, default_bits: float
+) -> np.ndarray:
+    """Prior log2-odds for every (source code, source code), ``default_bits`` where a pair
+    of sources has no fitted prior."""
+    names = [str(v) for v in source_names]
+    table = np.full((len(names), len(names)), default_bits, dtype=np.float64)
+    for a, left in enumerate(names):
+        for b, right in enumerate(names):
+            prior = source_priors.get(pair_key(left, right))
+            if prior is not None:
+                table[a, b] = np.log2(prior / (1.0 - prior))
+    return table

@@ -21,15 +21,18 @@ def _records() -> pd.DataFrame:
     )
 
 
+def _one_customer(records: pd.DataFrame) -> pd.Series:
+    """The golden profile of ``records`` as one customer, CRM the most trusted source."""
+    ids = np.array(["c"] * len(records), dtype=object)
+    profiles = build_profiles(
+        records, ids, {"crm": 10, "web": 0, "store": 0}, SurvivorshipSettings()
+    )
+    return profiles.iloc[0]
+
+
 def test_defaults_priority_for_names_recency_for_contacts() -> None:
     records = _records()
-    profiles = build_profiles(
-        records,
-        np.array(["c"] * 4, dtype=object),
-        {"crm": 10, "web": 0, "store": 0},
-        SurvivorshipSettings(),
-    )
-    row = profiles.iloc[0]
+    row = _one_customer(records)
     assert row["n_records"] == 4
     assert row["sources"] == "crm,store,web"
     assert row["first_name"] == "Robert"
@@ -66,12 +69,6 @@ def test_a_full_name_beats_an_initial_from_a_more_trusted_source() -> None:
     records = _records().assign(
         first_name=["f", "fatima", None, "f"], full_name=["f rose", None, None, "fatima rose"]
     )
-    profiles = build_profiles(
-        records,
-        np.array(["c"] * 4, dtype=object),
-        {"crm": 10, "web": 0, "store": 0},
-        SurvivorshipSettings(),
-    )
-    row = profiles.iloc[0]
+    row = _one_customer(records)
     assert (row["first_name"], row["first_name__source"]) == ("Fatima", "web")
     assert (row["full_name"], row["full_name__source_id"]) == ("Fatima Rose", "4")
