@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._arrays import unique_first, unique_sorted
 from .features import Features
 
 __all__ = ["Candidates", "agree", "block", "count_pairs", "rule_name"]
@@ -70,7 +71,7 @@ def _grouped_rows(features: Features, rule: Sequence[str]) -> tuple[np.ndarray, 
         groups = pd.factorize(combined)[0].astype(np.int64)
     if len(rows) == 0:
         return rows, groups
-    member = np.unique(groups * features.n + rows)
+    member = unique_sorted(groups * features.n + rows)
     return member % features.n, member // features.n
 
 
@@ -135,7 +136,7 @@ def _plan(
     oversized = sizes > max_block_size
     stats = {
         "blocks": int((sizes > 1).sum()),
-        "records": len(np.unique(rows)),
+        "records": int(np.count_nonzero(np.bincount(rows, minlength=features.n))),
         "pairs": int(pairs[~oversized].sum()),
         "skipped_blocks": int(oversized.sum()),
         "skipped_records": int(sizes[oversized].sum()),
@@ -180,14 +181,13 @@ def block(
         else:
             left, right = _cross_pairs(features, rows, groups)
         lo, hi = np.minimum(left, right), np.maximum(left, right)
-        pair_keys = np.unique(lo * n + hi)
-        keys.append(pair_keys)
-        rule_ids.append(np.full(len(pair_keys), index, dtype=np.int8))
+        keys.append(lo * n + hi)
+        rule_ids.append(np.full(len(lo), index, dtype=np.int16))
         stats_rows.append({"rule": rule_name(rule), **stats})
     all_keys = np.concatenate(keys) if keys else np.empty(0, np.int64)
-    all_rules = np.concatenate(rule_ids) if rule_ids else np.empty(0, np.int8)
-    unique_keys, first = np.unique(all_keys, return_index=True)
-    found_by = all_rules[first]
+    all_rules = np.concatenate(rule_ids) if rule_ids else np.empty(0, np.int16)
+    del keys, rule_ids
+    unique_keys, found_by = _first_rule(all_keys, all_rules, n=n, n_rules=len(rules))
     stats_frame = pd.DataFrame(
         stats_rows,
         columns=[
@@ -208,6 +208,27 @@ def block(
         rule=found_by,
         stats=stats_frame,
     )
+
+
+def _first_rule(
+    keys: np.ndarray, rule_ids: np.ndarray, *, n: int, n_rules: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct pair keys, ascending, and the lowest rule that produced each.
+
+    The rule goes in the low bits of the key so one plain sort both orders the pairs and
+    puts each pair's first rule first; without room for it, a stable argsort does the same.
+    """
+    bits = max(int(n_rules - 1).bit_length(), 1)
+    if len(keys) == 0 or (n * n) << bits >= 2**63:
+        unique_keys, first = unique_first(keys)
+        return unique_keys, rule_ids[first].astype(np.int16)
+    packed = np.sort((keys << bits) | rule_ids.astype(np.int64))
+    starts = np.empty(len(packed), dtype=bool)
+    starts[0] = True
+    shifted = packed >> bits
+    np.not_equal(shifted[1:], shifted[:-1], out=starts[1:])
+    first = packed[starts]
+    return first >> bits, (first & ((1 << bits) - 1)).astype(np.int16)
 
 
 def agree(

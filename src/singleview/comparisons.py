@@ -37,6 +37,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
+from ._arrays import factorize_ints, unique_sorted
 from .errors import ConfigError
 from .features import Coded, Features
 from .levels import LABELS, M_PRIORS, U_PRIORS
@@ -47,6 +48,13 @@ __all__ = ["LABELS", "M_PRIORS", "U_PRIORS", "Comparison"]
 Scorer = Callable[..., float]
 
 
+#: Above this many pairs, sample them to decide whether de-duplicating pays.
+_DEDUPE_SAMPLE = 50_000
+#: De-duplicate when the sample's distinct share is below this: hashing a pair costs about
+#: half what comparing its two strings does.
+_DEDUPE_SHARE = 0.5
+
+
 def _similarity(
     values: np.ndarray,
     a: np.ndarray,
@@ -54,21 +62,36 @@ def _similarity(
     scorer: Scorer,
     transform: Callable[[pd.Series], pd.Series] | None = None,
 ) -> np.ndarray:
-    """``scorer`` on each pair of codes (both >= 0), computed once per distinct pair."""
+    """``scorer`` on each pair of codes (both >= 0; 0 elsewhere), computed once per
+    distinct pair when pairs repeat enough for that to pay; equal codes are not compared."""
     out = np.zeros(len(a), dtype=np.float64)
-    ok = (a >= 0) & (b >= 0)
-    if not ok.any():
+    both = (a >= 0) & (b >= 0)
+    same = np.flatnonzero(both & (a == b))
+    ok = np.flatnonzero(both & (a != b))
+    if len(ok) == 0 and len(same) == 0:
         return out
-    width = np.int64(len(values) + 1)
-    keys = a[ok].astype(np.int64) * width + b[ok].astype(np.int64)
-    unique, inverse = np.unique(keys, return_inverse=True)
     strings = pd.Series(values, dtype="object")
     if transform is not None:
         strings = transform(strings)
     texts = strings.to_numpy(dtype=object)
-    left, right = texts[unique // width], texts[unique % width]
-    scores = process.cpdist(left, right, scorer=scorer, workers=-1)
-    out[ok] = np.asarray(scores, dtype=np.float64)[inverse]
+    if len(same):
+        text = texts[a[same[0]]]
+        out[same] = scorer(text, text)  # a scorer's value for identical strings
+    if len(ok) == 0:
+        return out
+    a_ok, b_ok = a[ok], b[ok]
+    width = np.int64(len(values) + 1)
+    keys = a_ok.astype(np.int64) * width + b_ok
+    sample = keys[:: max(len(keys) // _DEDUPE_SAMPLE, 1)]
+    if len(unique_sorted(sample)) < _DEDUPE_SHARE * len(sample):
+        inverse, unique = factorize_ints(keys)
+        scores = process.cpdist(
+            texts[unique // width], texts[unique % width], scorer=scorer, workers=-1
+        )
+        out[ok] = np.asarray(scores, dtype=np.float64)[inverse]
+    else:
+        scores = process.cpdist(texts[a_ok], texts[b_ok], scorer=scorer, workers=-1)
+        out[ok] = np.asarray(scores, dtype=np.float64)
     return out
 
 
@@ -93,15 +116,27 @@ class _Pair:
 def _levels(
     pair: _Pair, rules: Callable[[np.ndarray, np.ndarray], np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Best level over slot combinations, and the shared value's code where exact."""
+    """Best level over slot combinations, and the shared value's code where exact.
+
+    A single-valued field's rules see every pair (some rules index per-pair masks); a
+    multi-valued field's see, per slot combination, only the pairs holding both slots.
+    """
     best = np.zeros(len(pair.left), dtype=np.int8)
     exact_code = np.full(len(pair.left), -1, dtype=np.int32)
-    for a, b in pair.combos():
+    if pair.coded.width == 1:
+        a, b = pair.left[:, 0], pair.right[:, 0]
         both = (a >= 0) & (b >= 0)
-        level = np.where(both, rules(a, b), 0).astype(np.int8)
-        exact = both & (a == b)
-        exact_code = np.where(exact & (exact_code < 0), a, exact_code)
-        best = np.maximum(best, level)
+        best = np.where(both, rules(a, b), 0).astype(np.int8)
+        exact_code = np.where(both & (a == b), a, -1).astype(np.int32)
+    else:
+        for a_all, b_all in pair.combos():
+            rows = np.flatnonzero((a_all >= 0) & (b_all >= 0))
+            if len(rows) == 0:
+                continue
+            a, b = a_all[rows], b_all[rows]
+            best[rows] = np.maximum(best[rows], rules(a, b).astype(np.int8))
+            fresh = (a == b) & (exact_code[rows] < 0)
+            exact_code[rows[fresh]] = a[fresh]
     best[pair.missing()] = -1
     return best, exact_code
 
@@ -352,7 +387,7 @@ def _nickname_keys(values: np.ndarray) -> np.ndarray:
     a = index.get_indexer(table["name"])
     b = index.get_indexer(table["equivalent"])
     keep = (a >= 0) & (b >= 0)
-    return np.unique(a[keep].astype(np.int64) * (len(values) + 1) + b[keep])
+    return unique_sorted(a[keep].astype(np.int64) * (len(values) + 1) + b[keep])
 
 
 def _cross_similarity(

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EMResult", "pattern_counts", "run_em"]
+from ._arrays import factorize_ints
+
+__all__ = ["EMResult", "pattern_counts", "pattern_index", "run_em"]
 
 _EPS = 1e-6
 
@@ -30,14 +32,40 @@ class EMResult:
     iterations: int
 
 
+#: Bits per comparison in a packed pattern key (levels -1..14).
+_BITS = 4
+
+
+def pattern_index(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's pattern number and the distinct rows (patterns), in ascending key order.
+
+    ``patterns[ids]`` is ``levels``.  A model that ignores term frequencies scores a pair
+    by its pattern alone, so it can score the few thousand patterns instead of every pair.
+    """
+    n, width = levels.shape
+    if n == 0:
+        return np.empty(0, dtype=np.int64), levels
+    if width * _BITS >= 63 or int(levels.max(initial=0)) >= (1 << _BITS) - 1:
+        patterns, inverse = np.unique(levels, axis=0, return_inverse=True)
+        return np.asarray(inverse, dtype=np.int64).ravel(), patterns
+    keys = np.zeros(n, dtype=np.int64)
+    for k in range(width):  # column by column: no n x width int64 temporary
+        keys |= (levels[:, k].astype(np.int64) + 1) << (_BITS * k)
+    codes, uniques = factorize_ints(keys)
+    order = np.argsort(uniques)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    ordered = uniques[order]
+    patterns = np.empty((len(ordered), width), dtype=levels.dtype)
+    for k in range(width):
+        patterns[:, k] = ((ordered >> (_BITS * k)) & ((1 << _BITS) - 1)) - 1
+    return rank[codes], patterns
+
+
 def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of a level matrix and how often each occurs."""
-    if levels.shape[0] == 0:
-        return levels, np.empty(0, dtype=np.int64)
-    shift = (levels.astype(np.int64) + 1) << (4 * np.arange(levels.shape[1], dtype=np.int64))
-    keys = shift.sum(axis=1)
-    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
-    return levels[first], counts.astype(np.int64)
+    ids, patterns = pattern_index(levels)
+    return patterns, np.bincount(ids, minlength=len(patterns)).astype(np.int64)
 
 
 def _initial_m(n_levels: int) -> np.ndarray:
@@ -71,14 +99,20 @@ def run_em(
     prior_strength: float = 0.0,
     max_iterations: int = 100,
     tolerance: float = 1e-6,
+    counts: np.ndarray | None = None,
 ) -> EMResult:
     """Fit the two-class mixture to ``levels`` (one column per comparison).
 
     ``m_prior`` with ``prior_strength`` makes the m-step a MAP estimate: as if that many
     extra matches had been seen, spread as the prior says.  It only matters for a
-    comparison with few known matches.
+    comparison with few known matches.  With ``counts``, ``levels`` are level patterns and
+    ``counts`` how many pairs show each (rows with a count of 0 are ignored).
     """
-    patterns, counts = pattern_counts(levels)
+    if counts is None:
+        patterns, counts = pattern_counts(levels)
+    else:
+        used = counts > 0
+        patterns, counts = levels[used], counts[used]
     weights = counts.astype(np.float64)
     m = (
         [np.asarray(v, dtype=np.float64) for v in m_fixed]

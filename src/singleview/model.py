@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .comparisons import M_PRIORS, U_PRIORS, Comparison
-from .em import run_em
+from .em import pattern_index, run_em
 from .errors import ConfigError, NotFittedError
 from .features import Features
 from .model_io import model_from_json, model_to_json
@@ -145,7 +145,9 @@ class FellegiSunter:
             "tolerance": self.tolerance,
             "prior_strength": PRIOR_STRENGTH,
         }
-        overall = run_em(levels, n_levels, observed_u, m_prior=priors, **options)
+        ids, patterns = pattern_index(levels)
+        counts = np.bincount(ids, minlength=len(patterns))
+        overall = run_em(patterns, n_levels, observed_u, m_prior=priors, counts=counts, **options)
         m = list(overall.m)
         learned: dict[int, list[np.ndarray]] = {}
         for session in sessions:
@@ -153,17 +155,18 @@ class FellegiSunter:
             if int(session.mask.sum()) < MIN_SESSION_PAIRS or not trained:
                 continue
             result = run_em(
-                levels[session.mask][:, trained],
+                patterns[:, trained],
                 [n_levels[k] for k in trained],
                 [observed_u[k] for k in trained],
                 m_prior=[priors[k] for k in trained],
+                counts=np.bincount(ids[session.mask], minlength=len(patterns)),
                 **options,
             )
             for position, k in enumerate(trained):
                 learned.setdefault(k, []).append(result.m[position])
         for k, estimates in learned.items():
             m[k] = np.mean(estimates, axis=0)
-        final = run_em(levels, n_levels, overall.u, m_fixed=m, **options)
+        final = run_em(patterns, n_levels, overall.u, m_fixed=m, counts=counts, **options)
         self.m_ = m
         self.lambda_ = final.match_rate
         self.n_iterations_ = overall.iterations
@@ -187,12 +190,12 @@ class FellegiSunter:
             found = np.searchsorted(candidate_keys[order], lo * n + hi)
             found = np.minimum(found, len(order) - 1)
             is_candidate = candidate_keys[order][found] == lo * n + hi
-            candidate_row = order[found]
+            candidate_pattern = ids[order[found]]
             # Removing the drawn matches lowers u, which raises their scores, which can
             # reveal more of them: repeat until nothing changes (a few rounds at most).
             for _ in range(MAX_U_ROUNDS):
-                _, probability = self.score(levels)
-                drawn = is_candidate & (probability[candidate_row] >= 0.5)
+                _, probability = self.score(patterns)
+                drawn = is_candidate & (probability[candidate_pattern] >= 0.5)
                 if int(drawn.sum()) == self.random_matches_:
                     break
                 self.random_matches_ = int(drawn.sum())
@@ -200,7 +203,10 @@ class FellegiSunter:
         self.tf_ = self._term_frequencies(features)
         self.source_priors_: dict[str, float] = {}
         if pairs is not None and len(pairs[0]):
-            self._fit_source_priors(features, levels, pairs, link_within)
+            evidence = (self.score(patterns)[0] - self.prior_weight)[ids]
+            self.source_priors_ = fit_source_priors(
+                evidence, features, pairs, self.prior_, link_within=link_within
+            )
         logger.info(
             "model fitted: %d comparisons, %d training sessions, match rate %.5f among "
             "candidates, prior %.3g",
@@ -210,19 +216,6 @@ class FellegiSunter:
             self.prior_,
         )
         return self
-
-    def _fit_source_priors(
-        self,
-        features: Features,
-        levels: np.ndarray,
-        pairs: tuple[np.ndarray, np.ndarray],
-        link_within: bool,
-    ) -> None:
-        """One prior per pair of sources (see :mod:`singleview.priors`)."""
-        evidence = self.score(levels)[0] - self.prior_weight
-        self.source_priors_ = fit_source_priors(
-            evidence, features, pairs, self.prior_, link_within=link_within
-        )
 
     def prior_weights(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Prior log2-odds of each pair, from its two sources (the overall prior for a
@@ -369,22 +362,34 @@ class FellegiSunter:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`score` plus each pair's *disagreement*: the sum of its counted negative
         weights (bits, <= 0), the evidence against a match whatever agrees besides."""
-        n = levels.shape[0]
-        weight = np.empty(n, dtype=np.float64)
-        against = np.empty(n, dtype=np.float64)
-        # In chunks of pairs: the per-comparison weights are float64 (8 bytes per pair and
-        # comparison), and tens of millions of pairs must not need them all at once.
-        for start in range(0, max(n, 1), SCORE_CHUNK):
-            rows = slice(start, min(n, start + SCORE_CHUNK))
-            part = levels[rows]
-            adjust = None if tf is None else {k: v[rows] for k, v in tf.items()}
-            contrib = self.contributions(part, adjust)
-            contrib = np.where(self.counted(contrib, part >= 0), contrib, 0.0)
-            base = self.prior_weight if prior is None else prior[rows]
-            weight[rows] = base + contrib.sum(axis=1)
-            against[rows] = np.minimum(contrib, 0.0).sum(axis=1)
+        ids, patterns = pattern_index(levels)
+        # Without term frequencies a pair's score is its pattern's: score the patterns.
+        pattern_weight, pattern_against = self._summed(patterns, None)
+        weight = pattern_weight[ids]
+        against = pattern_against[ids]
+        if tf:
+            adjusted = np.zeros(levels.shape[0], dtype=bool)
+            for values in tf.values():
+                adjusted |= values != 0
+            rows = np.flatnonzero(adjusted)
+            # In chunks: the per-comparison weights are float64 (8 bytes per pair and
+            # comparison), and tens of millions of pairs must not need them all at once.
+            for start in range(0, len(rows), SCORE_CHUNK):
+                chunk = rows[start : start + SCORE_CHUNK]
+                weight[chunk], against[chunk] = self._summed(
+                    levels[chunk], {k: v[chunk] for k, v in tf.items()}
+                )
+        weight += self.prior_weight if prior is None else prior
         probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
         return weight, probability, against
+
+    def _summed(
+        self, levels: np.ndarray, tf: Mapping[int, np.ndarray] | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Counted weights summed per row, without the prior, and their negative part."""
+        contrib = self.contributions(levels, tf)
+        contrib = np.where(self.counted(contrib, levels >= 0), contrib, 0.0)
+        return contrib.sum(axis=1), np.minimum(contrib, 0.0).sum(axis=1)
 
     def explain(
         self, levels: np.ndarray, tf: np.ndarray, prior: float | None = None
