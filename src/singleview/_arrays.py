@@ -31,7 +31,7 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
         [1, 2, 3]
     """
     ordered = np.sort(values)
-    return ordered[_starts(ordered)]
+    return np.asarray(ordered[_starts(ordered)])
 
 
 def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
