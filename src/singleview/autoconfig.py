@@ -21,6 +21,7 @@ from .schema import EXTRA_PREFIX, ID_PREFIX
 __all__ = [
     "DISTINGUISH",
     "FAMILY",
+    "OPTIONAL_BLOCKING",
     "choose_blocking",
     "choose_comparisons",
     "choose_groups",
@@ -85,6 +86,10 @@ _WIDE_BLOCKING: tuple[tuple[str, ...], ...] = (
     ("first_name_key", "dob_year"),
     ("last_name_prefix",),
 )
+
+
+#: The rules zero-config blocking may leave out (by budget or by the blocking probe).
+OPTIONAL_BLOCKING: frozenset[tuple[str, ...]] = frozenset(_BROAD_BLOCKING + _WIDE_BLOCKING)
 
 
 def usable(features: Features, name: str, *, link_within: bool) -> bool:

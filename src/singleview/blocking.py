@@ -22,7 +22,7 @@ import pandas as pd
 from ._arrays import unique_first, unique_sorted
 from .features import Features
 
-__all__ = ["Candidates", "agree", "block", "count_pairs", "rule_name"]
+__all__ = ["Candidates", "agree", "block", "count_pairs", "first_rule", "rule_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ def block(
     all_keys = np.concatenate(keys) if keys else np.empty(0, np.int64)
     all_rules = np.concatenate(rule_ids) if rule_ids else np.empty(0, np.int16)
     del keys, rule_ids
-    unique_keys, found_by = _first_rule(all_keys, all_rules, n=n, n_rules=len(rules))
+    unique_keys, found_by = first_rule(all_keys, all_rules, n=n, n_rules=len(rules))
     stats_frame = pd.DataFrame(
         stats_rows,
         columns=[
@@ -210,7 +210,7 @@ def block(
     )
 
 
-def _first_rule(
+def first_rule(
     keys: np.ndarray, rule_ids: np.ndarray, *, n: int, n_rules: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distinct pair keys, ascending, and the lowest rule that produced each.

@@ -136,8 +136,7 @@ class FellegiSunter:
             raise ConfigError("levels must have one column per comparison")
         n_levels = [len(c.labels) for c in self.comparisons]
         priors = [np.asarray(M_PRIORS[c.kind]) for c in self.comparisons]
-        random_left, random_right = self._random_pairs(features, link_within)
-        random_levels = self._levels(features, random_left, random_right)
+        random_left, random_right, random_levels = self._random_sample(features, link_within)
         u_priors = [np.asarray(U_PRIORS[c.kind]) for c in self.comparisons]
         observed_u = _level_rates(random_levels, u_priors)
         options: dict[str, Any] = {
@@ -234,6 +233,18 @@ class FellegiSunter:
         if not link_within:
             keep &= features.source[left] != features.source[right]
         return left[keep][:size], right[keep][:size]
+
+    def _random_sample(
+        self, features: Features, link_within: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The random pairs behind u and their levels, kept for a refit on the same data."""
+        cached = getattr(self, "_sample", None)
+        if cached is not None and cached[0] is features and cached[1] == link_within:
+            return cached[2], cached[3], cached[4]
+        left, right = self._random_pairs(features, link_within)
+        levels = self._levels(features, left, right)
+        self._sample = (features, link_within, left, right, levels)
+        return left, right, levels
 
     def _levels(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         levels = np.empty((len(left), len(self.comparisons)), dtype=np.int8)

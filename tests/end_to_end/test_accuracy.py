@@ -54,6 +54,14 @@ def test_synthetic_multi_source() -> None:
 
     data = generate(20_000, random_state=0)
     truth = data.truth.rename(columns={"person_id": "entity_id"})
-    scores = sv.evaluate(sv.resolve(data.sources()).clusters, truth)
+    result = sv.resolve(data.sources())
+    scores = sv.evaluate(result.clusters, truth)
     assert scores.pairwise_f1 >= 0.94, scores
     assert scores.bcubed_f1 >= 0.96, scores
+    # The blocking probe keeps the name rules and drops the name-in-a-city ones, which add
+    # hundreds of thousands of pairs here and no matches.
+    probe = result.blocking.set_index("rule")
+    assert probe.loc["name_key", "used"]
+    assert not probe.loc["city & first_name_key", "used"]
+    assert probe.loc["city & first_name_key", "probed_pairs"] > len(data.truth)
+    assert probe["new_pairs"].sum() == result.stats["candidate_pairs"]

@@ -21,6 +21,7 @@ import pandas as pd
 from ..autoconfig import (
     DISTINGUISH,
     FAMILY,
+    OPTIONAL_BLOCKING,
     choose_blocking,
     choose_comparisons,
     choose_groups,
@@ -30,12 +31,21 @@ from ..blocking import Candidates, agree, block, rule_name
 from ..cluster import customer_ids, guarded_components
 from ..comparisons import Comparison
 from ..errors import ConfigError
-from ..features import Features, base_columns, build_features
+from ..features import Features, build_features
 from ..generic import drop_generic_values
 from ..handles import names_from_email
-from ..model import FellegiSunter, TrainingSession
+from ..model import FellegiSunter
+from ..probe import probe_rules
 from ..result import Result
 from ..schema import MULTI_VALUED_FIELDS, empty_issues, empty_quarantine
+from ..scoring import (
+    Compared,
+    compare_pairs,
+    fit_compared,
+    merge_compared,
+    score_candidates,
+    score_compared,
+)
 from ..settings import Settings
 from ..sources import Source, load
 from ..survivorship import build_profiles
@@ -43,6 +53,9 @@ from ..survivorship import build_profiles
 __all__ = ["LocalEngine", "combine", "score_candidates"]
 
 logger = logging.getLogger(__name__)
+
+#: Fewer tight candidate pairs than this are too few to fit the probe's model on.
+MIN_PROBE_PAIRS = 1000
 
 
 class _Timer:
@@ -54,7 +67,8 @@ class _Timer:
         start = time.perf_counter()
         yield
         elapsed = time.perf_counter() - start
-        self.stats["seconds"][name] = round(elapsed, 4)
+        seconds = self.stats["seconds"]
+        seconds[name] = round(seconds.get(name, 0.0) + elapsed, 4)
         logger.info("stage %s: %.3f s", name, elapsed)
 
 
@@ -93,55 +107,6 @@ def combine(
     quarantine = pd.concat([empty_quarantine(), *(n.quarantine for n in loaded)], ignore_index=True)
     issues = pd.concat([empty_issues(), *(n.issues for n in loaded)], ignore_index=True)
     return records, quarantine, issues, rows_in, priority
-
-
-def score_candidates(
-    features: Features,
-    candidates: Candidates,
-    model: FellegiSunter,
-    *,
-    fit: bool,
-    link_within: bool,
-    training: Sequence[Sequence[str]] = (),
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Levels for every candidate pair, then match weights, probabilities and disagreement
-    (see :meth:`~singleview.model.FellegiSunter.score_with_disagreement`).
-
-    With ``fit`` the model is first trained on these pairs (u from random pairs of
-    ``features``, m by EM in one session per ``training`` key list, the prior by EM).
-    """
-    comparisons = model.comparisons
-    left, right = candidates.left, candidates.right
-    levels = np.empty((len(left), len(comparisons)), dtype=np.int8)
-    exact: dict[int, np.ndarray] = {}
-    for k, comparison in enumerate(comparisons):
-        levels[:, k], code = comparison.compare(features, left, right)
-        if comparison.tf_adjust:
-            exact[k] = code
-    if fit:
-        inferred = features.inferred_names
-        untaught = (
-            np.ones(len(left), dtype=bool)
-            if inferred is None
-            else ~(inferred[left] | inferred[right])
-        )
-        sessions = [
-            TrainingSession(
-                keys=tuple(keys),
-                mask=agree(features, keys, left, right) & untaught,
-                excluded=frozenset(
-                    k
-                    for k, c in enumerate(comparisons)
-                    if any(c.column in base_columns(key) for key in keys)
-                ),
-            )
-            for keys in training
-        ]
-        model.fit(features, levels, link_within=link_within, sessions=sessions, pairs=(left, right))
-    tf = {k: model.tf_adjustment(k, features, code) for k, code in exact.items()}
-    prior = model.prior_weights(features, left, right)
-    weight, probability, disagreement = model.score_with_disagreement(levels, tf, prior)
-    return levels, weight, probability, disagreement
 
 
 class LocalEngine:
@@ -208,11 +173,24 @@ class LocalEngine:
         )
         for column in [c.column for c in comparisons] + [k for r in rules for k in r]:
             features[column]  # unknown names fail here, before any work
+        # Broad zero-config rules must show, by a sampled probe, that they find matches.
+        optional = [r for r in rules if settings.blocking is None and r in OPTIONAL_BLOCKING]
+        core = [r for r in rules if r not in optional]
+        rules = core + optional
+        probing = bool(optional) and settings.min_rule_yield > 0 and bool(comparisons)
         with timer.stage("blocking"):
             candidates = block(
-                features, rules, link_within=link_within, max_block_size=settings.max_block_size
+                features,
+                core if probing else rules,
+                link_within=link_within,
+                max_block_size=settings.max_block_size,
             )
-        timer.stats["candidate_pairs"] = len(candidates)
+            if probing and len(candidates) < MIN_PROBE_PAIRS:
+                # Too few tight pairs to fit a model on: every broad rule is used.
+                probing = False
+                candidates = block(
+                    features, rules, link_within=link_within, max_block_size=settings.max_block_size
+                )
 
         model: FellegiSunter | None = None
         pairs_frame = _empty_pairs()
@@ -221,27 +199,40 @@ class LocalEngine:
         pair_disagreement = np.empty(0, dtype=np.float64)
         pair_forced = np.empty(0, dtype=bool)
         if len(records) >= 2 and comparisons and len(candidates):
-            with timer.stage("score"):
-                model = FellegiSunter(
-                    comparisons,
-                    groups=groups,
-                    distinguish=(
-                        settings.distinguish if settings.distinguish is not None else DISTINGUISH
-                    ),
-                    family=settings.family if settings.family is not None else FAMILY,
-                    u_sample_size=settings.u_sample_size,
-                    max_iterations=settings.em_max_iterations,
-                    tolerance=settings.em_tolerance,
-                    random_state=random_state,
-                )
-                levels, weight, probability, disagreement = score_candidates(
+            model = FellegiSunter(
+                comparisons,
+                groups=groups,
+                distinguish=(
+                    settings.distinguish if settings.distinguish is not None else DISTINGUISH
+                ),
+                family=settings.family if settings.family is not None else FAMILY,
+                u_sample_size=settings.u_sample_size,
+                max_iterations=settings.em_max_iterations,
+                tolerance=settings.em_tolerance,
+                random_state=random_state,
+            )
+            with timer.stage("compare"):
+                compared = compare_pairs(features, model, candidates.left, candidates.right)
+            with timer.stage("fit"):
+                fit_compared(features, compared, model, link_within=link_within, training=training)
+            if probing:
+                candidates, compared = _probe(
                     features,
                     candidates,
+                    compared,
                     model,
-                    fit=True,
+                    rules=rules,
+                    first_optional=len(core),
+                    timer=timer,
+                    settings=settings,
                     link_within=link_within,
                     training=training,
+                    threshold=threshold,
+                    random_state=random_state,
                 )
+            with timer.stage("score"):
+                levels = compared.levels
+                weight, probability, disagreement = score_compared(features, compared, model)
                 by_rule = np.zeros(len(candidates), dtype=bool)
                 for rule in settings.rules:
                     by_rule |= agree(features, rule, candidates.left, candidates.right)
@@ -259,6 +250,7 @@ class LocalEngine:
                 by_rule=by_rule,
                 floor=settings.pairs_floor,
             )
+        timer.stats["candidate_pairs"] = len(candidates)
         timer.stats["edges"] = int((pair_probability >= threshold).sum())
         with timer.stage("cluster"):
             anchors, rebuilt = guarded_components(
@@ -286,13 +278,69 @@ class LocalEngine:
             quarantine=quarantine,
             records=records,
             issues=issues,
-            blocking=candidates.stats,
+            blocking=_with_probe_columns(candidates.stats),
             model=model,
             threshold=threshold,
             stats=timer.stats,
             rows_in=rows_in,
             _features=features,
         )
+
+
+def _probe(
+    features: Features,
+    candidates: Candidates,
+    compared: Compared,
+    model: FellegiSunter,
+    *,
+    rules: list[tuple[str, ...]],
+    first_optional: int,
+    timer: _Timer,
+    settings: Settings,
+    link_within: bool,
+    training: list[tuple[str, ...]],
+    threshold: float,
+    random_state: int,
+) -> tuple[Candidates, Compared]:
+    """Add the broad rules the probe keeps (:mod:`singleview.probe`); compare the pairs
+    they add and fit the model again on all pairs."""
+
+    def probability_of(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return score_compared(features, compare_pairs(features, model, left, right), model)[1]
+
+    with timer.stage("probe"):
+        grown = probe_rules(
+            features,
+            candidates,
+            rules,
+            first_optional,
+            probability_of,
+            link_within=link_within,
+            max_block_size=settings.max_block_size,
+            min_yield=settings.min_rule_yield,
+            threshold=threshold,
+            random_state=random_state,
+        )
+    if len(grown) == len(candidates):
+        return grown, compared
+    n = np.int64(max(features.n, 1))
+    with timer.stage("compare"):
+        known = candidates.left * n + candidates.right
+        keys = grown.left * n + grown.right
+        position = np.minimum(np.searchsorted(known, keys), max(len(known) - 1, 0))
+        added = np.flatnonzero(known[position] != keys)
+        extra = compare_pairs(features, model, grown.left[added], grown.right[added])
+        compared = merge_compared(compared, extra, features.n)
+    with timer.stage("fit"):
+        fit_compared(features, compared, model, link_within=link_within, training=training)
+    return grown, compared
+
+
+def _with_probe_columns(stats: pd.DataFrame) -> pd.DataFrame:
+    """Blocking stats with the probe's columns (rules used without a probe: all used)."""
+    if "used" in stats.columns:
+        return stats
+    return stats.assign(probed_pairs=stats["new_pairs"], link_rate=np.nan, used=True)
 
 
 def _empty_pairs() -> pd.DataFrame:

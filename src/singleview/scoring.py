@@ -1,0 +1,132 @@
+"""Candidate pairs -> comparison levels -> a fitted model's weights and probabilities.
+
+Shared by every engine and by the blocking probe (:mod:`singleview.probe`): levels are
+computed once per pair and can be carried over when the candidate set grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .blocking import Candidates, agree
+from .features import Features, base_columns
+from .model import FellegiSunter, TrainingSession
+
+__all__ = [
+    "Compared",
+    "compare_pairs",
+    "fit_compared",
+    "merge_compared",
+    "score_candidates",
+    "score_compared",
+]
+
+
+@dataclass(frozen=True)
+class Compared:
+    """Pairs with their levels (``int8``, one column per comparison) and, for comparisons
+    with term-frequency adjustment, the code of the value both sides share (or -1)."""
+
+    left: np.ndarray
+    right: np.ndarray
+    levels: np.ndarray
+    exact: dict[int, np.ndarray]
+
+    def take(self, rows: np.ndarray) -> Compared:
+        """The pairs at ``rows``."""
+        return Compared(
+            self.left[rows],
+            self.right[rows],
+            self.levels[rows],
+            {k: v[rows] for k, v in self.exact.items()},
+        )
+
+
+def compare_pairs(
+    features: Features, model: FellegiSunter, left: np.ndarray, right: np.ndarray
+) -> Compared:
+    """Every comparison of ``model`` on the pairs ``(left[i], right[i])``."""
+    levels = np.empty((len(left), len(model.comparisons)), dtype=np.int8)
+    exact: dict[int, np.ndarray] = {}
+    for k, comparison in enumerate(model.comparisons):
+        levels[:, k], code = comparison.compare(features, left, right)
+        if comparison.tf_adjust:
+            exact[k] = code
+    return Compared(left, right, levels, exact)
+
+
+def merge_compared(first: Compared, second: Compared, n: int) -> Compared:
+    """Both sets of pairs in one, ordered by (left, right) as blocking orders them."""
+    keys = np.concatenate([first.left * np.int64(n) + first.right, second.left * n + second.right])
+    order = np.argsort(keys, kind="stable")
+    return Compared(
+        np.concatenate([first.left, second.left])[order],
+        np.concatenate([first.right, second.right])[order],
+        np.concatenate([first.levels, second.levels])[order],
+        {k: np.concatenate([first.exact[k], second.exact[k]])[order] for k in first.exact},
+    )
+
+
+def fit_compared(
+    features: Features,
+    compared: Compared,
+    model: FellegiSunter,
+    *,
+    link_within: bool,
+    training: Sequence[Sequence[str]] = (),
+) -> None:
+    """Train ``model`` on these pairs: u from random pairs of ``features``, m by EM in one
+    session per ``training`` key list, the prior by EM."""
+    left, right = compared.left, compared.right
+    inferred = features.inferred_names
+    untaught = (
+        np.ones(len(left), dtype=bool) if inferred is None else ~(inferred[left] | inferred[right])
+    )
+    sessions = [
+        TrainingSession(
+            keys=tuple(keys),
+            mask=agree(features, keys, left, right) & untaught,
+            excluded=frozenset(
+                k
+                for k, c in enumerate(model.comparisons)
+                if any(c.column in base_columns(key) for key in keys)
+            ),
+        )
+        for keys in training
+    ]
+    model.fit(
+        features, compared.levels, link_within=link_within, sessions=sessions, pairs=(left, right)
+    )
+
+
+def score_compared(
+    features: Features, compared: Compared, model: FellegiSunter
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Match weights, probabilities and disagreement (see
+    :meth:`~singleview.model.FellegiSunter.score_with_disagreement`) of compared pairs."""
+    tf = {k: model.tf_adjustment(k, features, code) for k, code in compared.exact.items()}
+    prior = model.prior_weights(features, compared.left, compared.right)
+    return model.score_with_disagreement(compared.levels, tf, prior)
+
+
+def score_candidates(
+    features: Features,
+    candidates: Candidates,
+    model: FellegiSunter,
+    *,
+    fit: bool,
+    link_within: bool,
+    training: Sequence[Sequence[str]] = (),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Levels for every candidate pair, then match weights, probabilities and disagreement.
+
+    With ``fit`` the model is first trained on these pairs (see :func:`fit_compared`).
+    """
+    compared = compare_pairs(features, model, candidates.left, candidates.right)
+    if fit:
+        fit_compared(features, compared, model, link_within=link_within, training=training)
+    weight, probability, disagreement = score_compared(features, compared, model)
+    return compared.levels, weight, probability, disagreement

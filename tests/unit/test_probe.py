@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from singleview.blocking import block
+from singleview.features import build_features
+from singleview.probe import probe_rules
+
+
+def _features(n: int = 60):
+    rng = np.random.default_rng(3)
+    records = pd.DataFrame(
+        {
+            "source": "a",
+            "source_id": [f"{i:03d}" for i in range(n)],
+            "postcode": [f"P{i // 2}" for i in range(n)],  # pairs (0,1), (2,3), ...
+            "city": rng.choice(["x", "y"], size=n),  # big blocks of strangers
+            "last_name": [f"n{i // 3}" for i in range(n)],
+            "email": [()] * n,
+            "phone": [()] * n,
+        }
+    )
+    return build_features(records)
+
+
+def _same_postcode(features):
+    codes = features["postcode"].first
+
+    def probability(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return np.where(codes[left] == codes[right], 0.99, 0.0)
+
+    return probability
+
+
+def test_rules_with_matches_are_kept_and_the_rest_dropped() -> None:
+    features = _features()
+    rules = [("last_name",), ("postcode",), ("city",)]
+    base = block(features, rules[:1], link_within=True, max_block_size=1000)
+    got = probe_rules(
+        features,
+        base,
+        rules,
+        1,
+        _same_postcode(features),
+        link_within=True,
+        max_block_size=1000,
+        min_yield=0.01,
+        threshold=0.5,
+        random_state=0,
+    )
+    stats = got.stats.set_index("rule")
+    assert stats.loc["postcode", "used"]
+    assert not stats.loc["city", "used"]
+    assert stats.loc["city", "link_rate"] == 0.0
+    # postcode adds the pairs last_name missed: (2k, 2k+1) with 2k+1 = 3j (a new surname)
+    pairs = set(zip(got.left.tolist(), got.right.tolist(), strict=True))
+    assert (2, 3) in pairs
+    assert (5, 6) not in pairs
+    assert stats.loc["postcode", "new_pairs"] == stats.loc["postcode", "probed_pairs"] > 0
+    assert stats.loc["city", "new_pairs"] == 0 < stats.loc["city", "probed_pairs"]
+    assert got.stats["new_pairs"].sum() == len(got)
+    assert all(np.diff(got.left * features.n + got.right) > 0)
+
+
+def test_probe_samples_are_seeded() -> None:
+    features = _features(200)
+    rules = [("last_name",), ("city",)]
+    base = block(features, rules[:1], link_within=True, max_block_size=1000)
+    rates = [
+        probe_rules(
+            features,
+            base,
+            rules,
+            1,
+            _same_postcode(features),
+            link_within=True,
+            max_block_size=1000,
+            min_yield=0.5,
+            threshold=0.5,
+            random_state=seed,
+            sample_size=3000,
+        )
+        .stats["link_rate"]
+        .iloc[1]
+        for seed in (1, 1, 2)
+    ]
+    assert rates[0] == rates[1]
+    assert 0 < rates[0] < 0.05
+    assert rates[0] != rates[2]
