@@ -215,10 +215,23 @@ class Comparison:
             return self._first_name(features, pair, left, right)
         if kind == "last_name":
             return self._last_name(features, pair, left, right)
-        if kind == "date":
-            return _levels(pair, self._date_rules(values))
+        # Value-level tables (nicknames, outward codes, parsed dates) are built once per
+        # run: the probe and the u sample compare the same features many times.
+        rules = features.memo(
+            ("rules", self.column, kind), lambda: self._rules(features, values, top)
+        )
+        return _levels(pair, rules)
+
+    def _rules(
+        self, features: Features, values: np.ndarray, top: int
+    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """The level of each pair of value codes (both present), for kinds that need
+        nothing but the two values."""
+        kind = self.kind
         rules: Callable[[np.ndarray, np.ndarray], np.ndarray]
-        if kind == "middle_name":
+        if kind == "date":
+            rules = self._date_rules(values)
+        elif kind == "middle_name":
             initials = _initials(values)
 
             def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -251,27 +264,32 @@ class Comparison:
                 return np.asarray(a == b, dtype=np.int8)
         else:  # text
             rules = _graded(values, JaroWinkler.normalized_similarity, (0.90,), top)
-        return _levels(pair, rules)
+        return rules
 
     # -- kinds with more than one field or a lookup table ---------------------------------
     def _first_name(
         self, features: Features, pair: _Pair, left: np.ndarray, right: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         values = pair.coded.values
-        nick = _nickname_keys(values)
+        nick, initials, single = features.memo(
+            ("first_name_tables", self.column),
+            lambda: (
+                _nickname_keys(values),
+                _initials(values),
+                np.append(pd.Series(values, dtype="object").str.len().to_numpy() == 1, False),
+            ),
+        )
         width = np.int64(len(values) + 1)
         swapped = features.pair_memo(
             "swapped", left, right, lambda: _swapped(features, left, right)
         )
-        initials = _initials(values)
-        single = np.append(pd.Series(values, dtype="object").str.len().to_numpy() == 1, False)
 
         def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             sim = _similarity(values, a, b, JaroWinkler.normalized_similarity)
-            level = initials(a, b).astype(np.int8)
+            level: np.ndarray = initials(a, b).astype(np.int8)
             level[sim >= 0.80] = 2
             level[sim >= 0.92] = 3
-            level[np.isin(a.astype(np.int64) * width + b, nick)] = 4
+            level[_member(a.astype(np.int64) * width + b, nick)] = 4
             level[swapped] = 5
             level[a == b] = 6
             # Two equal initials say no more than an initial and a name ("j" ~ "jack").
@@ -390,17 +408,33 @@ def _nickname_keys(values: np.ndarray) -> np.ndarray:
     return unique_sorted(a[keep].astype(np.int64) * (len(values) + 1) + b[keep])
 
 
+def _member(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Whether each key is in ``table`` (ascending, distinct)."""
+    if len(table) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    position = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return np.asarray(table[position] == keys, dtype=bool)
+
+
 def _cross_similarity(
     features: Features, a_field: str, a: np.ndarray, b_field: str, b: np.ndarray
 ) -> np.ndarray:
     """Jaro-Winkler between ``a_field`` of records ``a`` and ``b_field`` of records ``b``,
     computed once per distinct pair of codes (0 where either side is missing)."""
     a_coded, b_coded = features[a_field], features[b_field]
-    # Put both fields' values in one index so the pair codes share a space.
-    union = pd.Index(np.concatenate([a_coded.values, b_coded.values])).unique()
-    a_codes = np.append(union.get_indexer(a_coded.values), -1)[a_coded.first[a]]
-    b_codes = np.append(union.get_indexer(b_coded.values), -1)[b_coded.first[b]]
-    values = union.to_numpy(dtype=object)
+
+    def shared() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # Put both fields' values in one index so the pair codes share a space.
+        union = pd.Index(np.concatenate([a_coded.values, b_coded.values])).unique()
+        return (
+            np.append(union.get_indexer(a_coded.values), -1),
+            np.append(union.get_indexer(b_coded.values), -1),
+            union.to_numpy(dtype=object),
+        )
+
+    a_map, b_map, values = features.memo(("cross", a_field, b_field), shared)
+    a_codes = a_map[a_coded.first[a]]
+    b_codes = b_map[b_coded.first[b]]
     return _similarity(values, a_codes, b_codes, JaroWinkler.normalized_similarity)
 
 
@@ -425,7 +459,14 @@ def _swapped(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndar
     # record's first name.
     values = first.values
     width = np.int64(len(values) + 1)
-    as_first = np.append(pd.Index(values).get_indexer(last.values), -1)[last.first[lc]]
-    nick = np.isin(as_first.astype(np.int64) * width + first.first[rc], _nickname_keys(values))
+    last_as_first, nicknames = features.memo(
+        ("swap_tables",),
+        lambda: (
+            np.append(pd.Index(values).get_indexer(last.values), -1),
+            _nickname_keys(values),
+        ),
+    )
+    as_first = last_as_first[last.first[lc]]
+    nick = _member(as_first.astype(np.int64) * width + first.first[rc], nicknames)
     out[candidates] = (cross_one >= 0.92) & ((cross_two >= 0.92) | nick)
     return out

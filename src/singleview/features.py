@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import jellyfish
 import numpy as np
@@ -150,6 +151,15 @@ class Features:
     #: Records whose names were read from their e-mail (:mod:`singleview.handles`): their
     #: name agrees with their e-mail by construction, so they do not teach the model m.
     inferred_names: np.ndarray | None = None
+    #: Tables computed from the distinct values (see :meth:`memo`).
+    _memo: dict[tuple[str, ...], Any] = field(default_factory=dict)
+
+    def memo(self, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per ``key`` for these features (for tables built from the
+        distinct values, which every comparison of the same field shares)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def pair_memo(
         self,

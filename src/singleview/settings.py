@@ -127,6 +127,8 @@ class Settings(_Frozen):
     u_sample_size: int = Field(default=1_000_000, gt=0)
     em_max_iterations: int = Field(default=100, gt=0)
     em_tolerance: float = Field(default=1e-6, gt=0.0)
+    #: A progress bar over the stages on stderr; None shows it when stderr is a terminal.
+    progress: bool | None = None
     #: Pairs below this match probability are dropped from ``result.pairs``.
     pairs_floor: float = Field(default=0.01, ge=0.0, lt=1.0)
     survivorship: SurvivorshipSettings = Field(default_factory=SurvivorshipSettings)

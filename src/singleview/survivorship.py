@@ -40,54 +40,57 @@ DEFAULT_RULES: dict[str, str] = {
 }
 _FALLBACK_RULE = "most_frequent"
 _TITLE_CASE = (*NAME_FIELDS, "address_line", "city")
-_TIE_BREAK = ["updated_at", "priority", "source", "source_id"]
-_TIE_ASCENDING = [False, False, True, True]
 
-
-def _order(rule: str) -> tuple[list[str], list[bool]]:
-    if rule == "most_recent":
-        return _TIE_BREAK, _TIE_ASCENDING
-    if rule == "source_priority":
-        return ["priority", "_frequency", *_TIE_BREAK[:1], "source", "source_id"], [
-            False,
-            False,
-            False,
-            True,
-            True,
-        ]
-    if rule == "most_frequent":
-        return ["_frequency", *_TIE_BREAK], [False, *_TIE_ASCENDING]
-    if rule == "longest":
-        return ["_length", *_TIE_BREAK], [False, *_TIE_ASCENDING]
-    return ["priority", "source", "source_id"], [False, True, True]  # first_non_null
-
+#: Sort keys per rule, most significant first; a leading "-" means largest first.  Every
+#: rule ends on ``tie`` (source, then source id), so the choice never depends on row order.
+_ORDERS: dict[str, tuple[str, ...]] = {
+    "most_recent": ("-updated", "-priority", "tie"),
+    "source_priority": ("-priority", "-frequency", "-updated", "tie"),
+    "most_frequent": ("-frequency", "-updated", "-priority", "tie"),
+    "longest": ("-length", "-updated", "-priority", "tie"),
+    "first_non_null": ("-priority", "tie"),
+}
 
 #: Name fields where a full name beats an initial ("Fatima" over "F"), whatever the rule.
 _NO_INITIALS = ("first_name", "last_name", "full_name")
 
 
-def _winners(frame: pd.DataFrame, field: str, rule: str) -> pd.DataFrame:
-    """The chosen row per customer for one field under one rule."""
-    frame = frame[frame[field].notna()]
-    initial: list[str] = []
+def _codes(values: pd.Series) -> np.ndarray:
+    return np.asarray(pd.factorize(values, sort=True)[0], dtype=np.int64)
+
+
+def _chosen(
+    customer: np.ndarray, keys: dict[str, np.ndarray], rule: str, rows: np.ndarray
+) -> np.ndarray:
+    """Of the candidate ``rows``, the chosen one per customer (ascending customer)."""
+    columns = [keys[k.lstrip("-")][rows] for k in _ORDERS.get(rule, _ORDERS["first_non_null"])]
+
+    order_keys = _ORDERS.get(rule, _ORDERS["first_non_null"])
+    signed = [-c if k.startswith("-") else c for k, c in zip(order_keys, columns, strict=True)]
+    extra = [keys["initial"][rows]] if "initial" in keys else []
+    # np.lexsort sorts by the last key first.
+    order = np.lexsort([*reversed(signed), *extra, customer[rows]])
+    ranked = rows[order]
+    first = np.ones(len(ranked), dtype=bool)
+    first[1:] = customer[ranked[1:]] != customer[ranked[:-1]]
+    return np.asarray(ranked[first])
+
+
+def _field_keys(
+    values: pd.Series, customer: np.ndarray, field: str, rule: str
+) -> dict[str, np.ndarray]:
+    """Per-row sort keys that depend on the field's values."""
+    text = values.astype("object")
+    code = np.asarray(pd.factorize(text)[0], dtype=np.int64)
+    pair = customer * np.int64(max(code.max(initial=0) + 1, 1)) + code
+    pair_code, _ = pd.factorize(pair)
+    keys: dict[str, np.ndarray] = {"frequency": np.bincount(pair_code)[pair_code].astype(np.int64)}
+    if rule == "longest":
+        keys["length"] = text.map(lambda v: len(str(v))).to_numpy(dtype=np.int64)
     if field in _NO_INITIALS:
-        first_word = frame[field].astype("object").str.split(" ", n=1).str[0]
-        frame = frame.assign(_initial=first_word.str.len() <= 1)
-        initial = ["_initial"]
-    if rule in ("most_frequent", "source_priority"):
-        frame = frame.assign(
-            _frequency=frame.groupby(["customer_id", field], sort=False)[field].transform("size")
-        )
-    elif rule == "longest":
-        frame = frame.assign(_length=frame[field].astype("object").map(len))
-    keys, ascending = _order(rule)
-    ordered = frame.sort_values(
-        ["customer_id", *initial, *keys],
-        ascending=[True, *([True] * len(initial)), *ascending],
-        na_position="last",
-        kind="mergesort",
-    )
-    return ordered.drop_duplicates("customer_id")
+        first_word = text.str.split(" ", n=1).str[0]
+        keys["initial"] = (first_word.str.len() <= 1).to_numpy(dtype=np.int64)
+    return keys
 
 
 def build_profiles(
@@ -97,52 +100,94 @@ def build_profiles(
     settings: SurvivorshipSettings,
 ) -> pd.DataFrame:
     """Golden profiles: one row per customer with every field's value and provenance."""
-    base = records.assign(
-        customer_id=customer_id,
-        priority=records["source"].map(priority).fillna(0).astype(np.int64),
+    customers, customer = np.unique(np.asarray(customer_id, dtype=object), return_inverse=True)
+    customer = np.asarray(customer, dtype=np.int64).ravel()
+    sources = records["source"].astype("object").to_numpy()
+    source_ids = records["source_id"].astype("object").to_numpy()
+    updated = pd.to_datetime(records["updated_at"]).to_numpy(dtype="datetime64[ns]")
+    base_keys = {
+        # A missing time is older than any (and stays so when negated for newest first).
+        "updated": np.where(
+            np.isnat(updated), np.iinfo(np.int64).min + 1, updated.astype(np.int64)
+        ),
+        "priority": records["source"].map(priority).fillna(0).to_numpy(dtype=np.int64),
+        "tie": np.lexsort((_codes(records["source_id"]), _codes(records["source"]))).argsort(),
+    }
+    profiles = pd.DataFrame(
+        {"customer_id": customers, "n_records": np.bincount(customer, minlength=len(customers))}
     )
-    profiles = base.groupby("customer_id", sort=True).size().rename("n_records").reset_index()
-    distinct = (
-        base[["customer_id", "source"]].drop_duplicates().sort_values(["customer_id", "source"])
-    )
-    joined = distinct.groupby("customer_id", sort=True)["source"].agg(",".join)
-    profiles["sources"] = profiles["customer_id"].map(joined)
+    source_code = _codes(records["source"])
+    names = np.asarray(pd.factorize(records["source"], sort=True)[1], dtype=object)
+    present = np.zeros((len(customers), len(names)), dtype=bool)
+    present[customer, source_code] = True
+    profiles["sources"] = [",".join(names[row]) for row in present]
     fields = [c for c in records.columns if c not in ("source", "source_id", "updated_at")]
     group = [f for f in settings.address_group if f in fields]
-    results: dict[str, pd.DataFrame] = {}
+    columns: dict[str, np.ndarray] = {}
+
+    def take(field: str, row_of: np.ndarray, values: np.ndarray, rows: np.ndarray) -> None:
+        """Golden ``field`` from ``values[rows]``, whose records are ``row_of[rows]``."""
+        out = np.full(len(customers), None, dtype=object)
+        src = np.full(len(customers), None, dtype=object)
+        sid = np.full(len(customers), None, dtype=object)
+        owner = customer[row_of[rows]]
+        out[owner] = values[rows]
+        src[owner] = sources[row_of[rows]]
+        sid[owner] = source_ids[row_of[rows]]
+        if field in _TITLE_CASE:
+            out = pd.Series(out, dtype="object").str.title().to_numpy(dtype=object)
+        columns[field], columns[f"{field}__source"], columns[f"{field}__source_id"] = out, src, sid
 
     for field in fields:
         if field in group:
             continue
         rule = settings.rules.get(field, DEFAULT_RULES.get(field, _FALLBACK_RULE))
-        column = base[["customer_id", field, *_TIE_BREAK]]
+        values = records[field]
+        row_of = np.arange(len(records))
         if field in MULTI_VALUED_FIELDS:
-            column = column.explode(field)
-        results[field] = _winners(column, field, rule)
+            values = values.explode()
+            lengths = records[field].map(lambda t: max(len(t), 1)).to_numpy(dtype=np.int64)
+            row_of = np.repeat(row_of, lengths)
+            values = values.reset_index(drop=True)
+        known = np.flatnonzero(values.notna().to_numpy())
+        keys = {k: v[row_of] for k, v in base_keys.items()}
+        for name, column in _field_keys(
+            values.iloc[known], customer[row_of[known]], field, rule
+        ).items():
+            keys[name] = np.zeros(len(values), dtype=np.int64)
+            keys[name][known] = column
+        take(
+            field,
+            row_of,
+            values.to_numpy(dtype=object),
+            _chosen(customer[row_of], keys, rule, known),
+        )
 
     if group:
         rule = settings.rules.get(group[0], DEFAULT_RULES.get(group[0], _FALLBACK_RULE))
-        present = base[group].notna().sum(axis=1)
-        frame = base.loc[present > 0, ["customer_id", *group, *_TIE_BREAK]]
-        frame = frame.assign(_complete=present[present > 0])
-        keys, ascending = _order(rule if rule != "most_frequent" else "most_recent")
-        ordered = frame.sort_values(
-            ["customer_id", "_complete", *keys],
-            ascending=[True, False, *ascending],
-            na_position="last",
-            kind="mergesort",
+        filled = records[group].notna().sum(axis=1).to_numpy(dtype=np.int64)
+        keys = base_keys | {"complete": filled}
+        order = _ORDERS.get(
+            "most_recent" if rule == "most_frequent" else rule, _ORDERS["first_non_null"]
         )
-        chosen = ordered.drop_duplicates("customer_id")
+        rows = np.flatnonzero(filled > 0)
+        signed = [-keys[k[1:]][rows] if k.startswith("-") else keys[k][rows] for k in order]
+        ranked = rows[np.lexsort([*reversed(signed), -filled[rows], customer[rows]])]
+        first = np.ones(len(ranked), dtype=bool)
+        first[1:] = customer[ranked[1:]] != customer[ranked[:-1]]
+        chosen = ranked[first]
+        row_of = np.arange(len(records))
         for field in group:
-            results[field] = chosen[chosen[field].notna()]
+            texts = records[field].to_numpy(dtype=object)
+            take(field, row_of, texts, chosen[pd.notna(texts[chosen])])
 
     for field in fields:
-        won = results[field][["customer_id", field, "source", "source_id"]]
-        if field in _TITLE_CASE:
-            won = won.assign(**{field: won[field].astype("object").str.title()})
-        won = won.rename(columns={"source": f"{field}__source", "source_id": f"{field}__source_id"})
-        profiles = profiles.merge(won, on="customer_id", how="left", validate="one_to_one")
-    ordered_columns = ["customer_id", "n_records", "sources"]
-    for field in fields:
-        ordered_columns += [field, f"{field}__source", f"{field}__source_id"]
-    return profiles[ordered_columns]
+        dtype = records[field].dtype
+        profiles[field] = (
+            columns[field]
+            if pd.api.types.is_object_dtype(dtype)
+            else pd.Series(columns[field]).astype(dtype)
+        )
+        profiles[f"{field}__source"] = columns[f"{field}__source"]
+        profiles[f"{field}__source_id"] = columns[f"{field}__source_id"]
+    return profiles

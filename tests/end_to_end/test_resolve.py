@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import singleview as sv
 from singleview.datasets import generate
+from singleview.engines.local import STAGES
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +150,14 @@ class TestBadInput:
         df = pd.DataFrame({"id": ["1"]})
         with pytest.raises(sv.SchemaError, match="surname"):
             sv.FrameSource(df, name="crm", id_column="id", columns={"last_name": "surname"})
+
+
+def test_stats_time_every_stage_and_progress_goes_to_stderr(data, capsys) -> None:
+    result = sv.resolve(data.sources(), settings=sv.Settings(progress=True))
+    seconds = result.stats["seconds"]
+    for stage in ("load", "features", "blocking", "compare", "fit", "score", "cluster"):
+        assert seconds[stage] >= 0.0
+    assert set(seconds) <= set(STAGES)
+    assert "singleview" in capsys.readouterr().err
+    sv.resolve(data.sources(), settings=sv.Settings(progress=False))
+    assert "singleview" not in capsys.readouterr().err

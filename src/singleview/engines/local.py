@@ -10,6 +10,7 @@ them in ``result.stats``.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from ..autoconfig import (
     DISTINGUISH,
@@ -58,18 +60,36 @@ logger = logging.getLogger(__name__)
 MIN_PROBE_PAIRS = 1000
 
 
+#: The stages in order, for the progress bar.
+STAGES = ("load", "features", "blocking", "compare", "fit", "probe", "score", "cluster", "profiles")
+
+
 class _Timer:
-    def __init__(self) -> None:
+    """Times stages into ``stats["seconds"]`` (a stage run twice adds up), logs each at
+    INFO, and shows a progress bar on stderr when ``progress`` (None: when it is a tty)."""
+
+    def __init__(self, progress: bool | None = None) -> None:
         self.stats: dict[str, Any] = {"seconds": {}}
+        show = sys.stderr.isatty() if progress is None else progress
+        self._bar = tqdm(
+            total=len(STAGES), desc="singleview", unit="stage", disable=not show, leave=False
+        )
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        self._bar.set_postfix_str(name)
         start = time.perf_counter()
         yield
         elapsed = time.perf_counter() - start
         seconds = self.stats["seconds"]
+        if name not in seconds and name in STAGES:
+            self._bar.update(1)
         seconds[name] = round(seconds.get(name, 0.0) + elapsed, 4)
         logger.info("stage %s: %.3f s", name, elapsed)
+
+    def close(self) -> None:
+        """Remove the progress bar."""
+        self._bar.close()
 
 
 def combine(
@@ -130,7 +150,29 @@ class LocalEngine:
         threshold: float,
     ) -> Result:
         """Resolve ``sources`` into clusters and golden profiles."""
-        timer = _Timer()
+        timer = _Timer(settings.progress)
+        try:
+            return self._run(
+                sources,
+                timer,
+                settings=settings,
+                link_within=link_within,
+                random_state=random_state,
+                threshold=threshold,
+            )
+        finally:
+            timer.close()
+
+    def _run(
+        self,
+        sources: Sequence[Source],
+        timer: _Timer,
+        *,
+        settings: Settings,
+        link_within: bool,
+        random_state: int,
+        threshold: float,
+    ) -> Result:
         with timer.stage("load"):
             records, quarantine, issues, rows_in, priority = combine(sources)
             records, generic = drop_generic_values(records, max_names=settings.max_names_per_value)

@@ -96,22 +96,47 @@ def _parse_texts(
     size = len(texts)
     out = np.full(size, np.datetime64("NaT"), dtype="datetime64[us]")
     two_digit = np.zeros(size, dtype=bool)
-    tidy = _tidy(texts).fillna("")
-    iso = tidy.str.fullmatch(_ISO).to_numpy(dtype=bool)
+    # ISO 8601 (what databases and APIs write) goes first, before any tidying.
+    stripped = texts.str.strip().fillna("")
+    iso = stripped.str.fullmatch(_ISO).to_numpy(dtype=bool)
     if iso.any():
-        found = pd.to_datetime(tidy[iso].to_numpy(), format="ISO8601", errors="coerce", utc=True)
+        found = pd.to_datetime(
+            pd.Series(stripped[iso].to_numpy(dtype=object)),
+            format="ISO8601",
+            errors="coerce",
+            utc=True,
+        )
         out[iso] = _as_us(pd.DatetimeIndex(found))
-    shapes = tidy.map(_shape).to_numpy(dtype=object)
+    rest = np.flatnonzero(np.isnat(out) & (stripped != "").to_numpy())
+    tidy_values = np.full(size, "", dtype=object)
+    tidy_values[rest] = _tidy(texts.iloc[rest]).fillna("").to_numpy(dtype=object)
+    tidy = pd.Series(tidy_values, index=texts.index, dtype=object)
+    shapes = np.full(size, "", dtype=object)
+    if len(rest):
+        late_iso = rest[tidy.iloc[rest].str.fullmatch(_ISO).to_numpy(dtype=bool)]
+        if len(late_iso):
+            found = pd.to_datetime(
+                pd.Series(tidy.iloc[late_iso].to_numpy(dtype=object)),
+                format="ISO8601",
+                errors="coerce",
+                utc=True,
+            )
+            out[late_iso] = _as_us(pd.DatetimeIndex(found))
+        shapes[rest] = tidy.iloc[rest].str.replace(r"[A-Za-z0-9]", "", regex=True).to_numpy()
     formats = _formats(dayfirst)
+    present = set(shapes[rest].tolist())
+    filled = (tidy != "").to_numpy()
     for fmt, short_year in formats:
-        todo = np.isnat(out) & (shapes == _shape(fmt)) & (tidy != "").to_numpy()
+        if _shape(fmt) not in present:
+            continue
+        todo = np.isnat(out) & (shapes == _shape(fmt)) & filled
         if not todo.any():
             continue
         found = pd.to_datetime(tidy[todo].to_numpy(), format=fmt, errors="coerce")
         out[todo] = _as_us(pd.DatetimeIndex(found))
         two_digit[todo] = short_year & ~np.isnat(out[todo])
     # pandas 2 cannot hold years outside 1677-2262; strptime reads the few left over.
-    for position in np.flatnonzero(np.isnat(out) & (tidy != "").to_numpy()):
+    for position in np.flatnonzero(np.isnat(out) & filled):
         text = tidy.iloc[position]
         for fmt, short_year in formats:
             if _shape(fmt) != shapes[position]:
