@@ -98,6 +98,75 @@ def _e164(number: str, region: str | None) -> str | None:
     return str(phonenumbers.format_number(parsed, _E164))
 
 
+#: The number-type descriptions of a region's metadata; a number of any type is valid.
+_TYPES = (
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+)
+
+
+def _matching(nsn: pd.Series, desc: object) -> np.ndarray:
+    """Which national numbers fit a metadata description (its lengths and pattern), as
+    ``phonenumbers`` tests them."""
+    pattern = getattr(desc, "national_number_pattern", None)
+    if pattern is None:
+        return np.zeros(len(nsn), dtype=bool)
+    ok = nsn.str.fullmatch(pattern).to_numpy(dtype=bool, copy=True)
+    lengths = tuple(getattr(desc, "possible_length", ()) or ())
+    if lengths and lengths != (-1,):
+        ok &= nsn.str.len().isin(lengths).to_numpy()
+    return ok
+
+
+def _fast_e164(keys: np.ndarray, region: str | None) -> np.ndarray:
+    """E.164 for the common shapes of a region's own numbers, read with ``phonenumbers``'
+    metadata in bulk instead of one ``parse`` per number; None where undecided.
+
+    Only ``<national prefix><number>`` and ``+<country code><number>`` are read here, and
+    only when the number passes the region's own patterns (so ``phonenumbers`` would call it
+    valid too) and no prefix rule could rewrite it.  Everything else, and every number found
+    invalid here, goes to ``phonenumbers.parse`` (see :func:`_parse_keys`).
+    """
+    out = np.full(len(keys), None, dtype=object)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
+    if metadata is None or not metadata.national_prefix or metadata.national_prefix_transform_rule:
+        return out
+    prefix, code = metadata.national_prefix, f"+{metadata.country_code}"
+    text = pd.Series(keys, dtype=object)
+    national = text.str.startswith(prefix).to_numpy(dtype=bool)
+    international = text.str.startswith(code).to_numpy(dtype=bool)
+    nsn = pd.Series(
+        np.where(
+            national, text.str[len(prefix) :], np.where(international, text.str[len(code) :], "")
+        ),
+        dtype=object,
+    )
+    parsing = metadata.national_prefix_for_parsing or prefix
+    candidate = (national | international) & ~nsn.str.match(parsing).to_numpy(dtype=bool)
+    candidate &= ~nsn.str.startswith("0").to_numpy(dtype=bool) & (nsn.str.len() > 0).to_numpy()
+    if not candidate.any():
+        return out
+    subset = nsn[candidate].reset_index(drop=True)
+    general = _matching(subset, metadata.general_desc)
+    valid = np.zeros(len(subset), dtype=bool)
+    for kind in _TYPES:  # most numbers are of the first types: test the rest on the rest
+        todo = np.flatnonzero(general & ~valid)
+        if len(todo) == 0:
+            break
+        valid[todo] = _matching(subset.iloc[todo], getattr(metadata, kind, None))
+    rows = np.flatnonzero(candidate)[valid]
+    out[rows] = code + nsn.iloc[rows].to_numpy(dtype=object)
+    return out
+
+
 def _parse_keys(keys: list[str], region: str | None) -> dict[str, str | None]:
     """E.164 per distinct key (``"+<digits>"`` or national ``"<digits>"``); None if invalid."""
     out: dict[str, str | None] = {}
@@ -155,7 +224,12 @@ def normalise_phone(s: pd.Series, region: str | None) -> Cleaned:
 
     keys = np.where(international, "+" + digits.to_numpy(dtype=object), digits.to_numpy())
     todo = ~skipped & ~invalid
-    parsed = _parse_keys(list(pd.unique(keys[todo])), region_code)
+    distinct_keys = np.asarray(pd.unique(keys[todo]), dtype=object)
+    fast = _fast_e164(distinct_keys, region_code)
+    parsed = dict(
+        zip(distinct_keys[pd.notna(fast)].tolist(), fast[pd.notna(fast)].tolist(), strict=True)
+    )
+    parsed |= _parse_keys(distinct_keys[pd.isna(fast)].tolist(), region_code)
     values = object_array(parsed.get(k) if t else None for k, t in zip(keys, todo, strict=True))
     failed = todo & pd.isna(values)
     no_region = failed & ~international & (region_code is None)

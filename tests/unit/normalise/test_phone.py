@@ -86,6 +86,39 @@ def test_repeated_values_parse_once(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_parse(number, region)
 
     monkeypatch.setattr(phonenumbers, "parse", counting_parse)
-    s = pd.Series(["07911 123456", "07911123456", "(07911) 123456"] * 1000)
-    assert normalise_phone(s, "GB").values.eq(GB_MOBILE).all()
+    # A US number in a GB source is not the region's own: phonenumbers parses it, once.
+    s = pd.Series(["+1 212 555 0123", "+1 (212) 555-0123", "+12125550123"] * 1000)
+    assert normalise_phone(s, "GB").values.eq("+12125550123").all()
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("region", ["GB", "US", "FR", "DE", "AU", "IE", "NL", "IT"])
+def test_bulk_reading_agrees_with_phonenumbers(region: str) -> None:
+    """The metadata fast path gives what one phonenumbers.parse per number gives."""
+    import numpy as np
+    import phonenumbers
+
+    from singleview.normalise.phone import _e164, _fast_e164
+
+    rng = np.random.default_rng(7)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    keys = []
+    for _ in range(3000):
+        digits = "".join(map(str, rng.integers(0, 10, size=int(rng.integers(5, 13)))))
+        shape = int(rng.integers(0, 3))
+        prefix = metadata.national_prefix or ""
+        keys.append([prefix + digits, f"+{metadata.country_code}{digits}", digits][shape])
+    for kind in ("mobile", "fixed_line"):  # real examples, in both shapes
+        example = phonenumbers.example_number_for_type(
+            region, getattr(phonenumbers.PhoneNumberType, kind.upper())
+        )
+        if example is not None:
+            nsn = phonenumbers.national_significant_number(example)
+            keys += [f"{metadata.national_prefix or ''}{nsn}", f"+{metadata.country_code}{nsn}"]
+    fast = _fast_e164(np.asarray(keys, dtype=object), region)
+    decided = [i for i, v in enumerate(fast) if v is not None]
+    if region != "IT":  # no national prefix: everything goes to phonenumbers
+        assert len(decided) > 0
+    for i in decided:
+        key = keys[i]
+        assert fast[i] == _e164(key, None if key.startswith("+") else region), key
