@@ -22,7 +22,15 @@ import pandas as pd
 from ._arrays import unique_first, unique_sorted
 from .features import Features
 
-__all__ = ["Candidates", "agree", "block", "count_pairs", "first_rule", "rule_name"]
+__all__ = [
+    "Candidates",
+    "agree",
+    "block",
+    "count_pairs",
+    "first_rule",
+    "plan_rule",
+    "rule_name",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +136,7 @@ def _cross_pairs(
     return np.concatenate(lefts), np.concatenate(rights)
 
 
-def _plan(
+def plan_rule(
     features: Features, rule: Sequence[str], *, link_within: bool, max_block_size: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     rows, groups = _grouped_rows(features, rule)
@@ -152,7 +160,9 @@ def count_pairs(
     """Pairs each rule will produce (before de-duplication across rules), without making any."""
     rows = []
     for rule in rules:
-        _, _, stats = _plan(features, rule, link_within=link_within, max_block_size=max_block_size)
+        _, _, stats = plan_rule(
+            features, rule, link_within=link_within, max_block_size=max_block_size
+        )
         rows.append({"rule": rule_name(rule), **stats})
     return pd.DataFrame(rows)
 
@@ -164,7 +174,7 @@ def block(
     n = max(features.n, 1)
     keys, rule_ids, stats_rows = [], [], []
     for index, rule in enumerate(rules):
-        rows, groups, stats = _plan(
+        rows, groups, stats = plan_rule(
             features, rule, link_within=link_within, max_block_size=max_block_size
         )
         if stats["skipped_blocks"]:

@@ -183,12 +183,15 @@ class FellegiSunter:
         if pairs is not None and len(pairs[0]):
             n = np.int64(max(features.n, 1))
             candidate_keys = pairs[0].astype(np.int64) * n + pairs[1]
-            order = np.argsort(candidate_keys)
+            # Blocking hands pairs over sorted; sort only if someone else did not.
+            ordered = bool(np.all(candidate_keys[1:] > candidate_keys[:-1]))
+            order = np.arange(len(candidate_keys)) if ordered else np.argsort(candidate_keys)
+            sorted_keys = candidate_keys if ordered else candidate_keys[order]
             lo = np.minimum(random_left, random_right).astype(np.int64)
             hi = np.maximum(random_left, random_right).astype(np.int64)
-            found = np.searchsorted(candidate_keys[order], lo * n + hi)
+            found = np.searchsorted(sorted_keys, lo * n + hi)
             found = np.minimum(found, len(order) - 1)
-            is_candidate = candidate_keys[order][found] == lo * n + hi
+            is_candidate = sorted_keys[found] == lo * n + hi
             candidate_pattern = ids[order[found]]
             # Removing the drawn matches lowers u, which raises their scores, which can
             # reveal more of them: repeat until nothing changes (a few rounds at most).

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .blocking import Candidates, block, first_rule, rule_name
+from .blocking import Candidates, block, count_pairs, first_rule, plan_rule, rule_name
 from .features import Features
 
 __all__ = ["PROBE_PAIRS", "probe_rules"]
@@ -33,12 +33,60 @@ logger = logging.getLogger(__name__)
 PROBE_PAIRS = 20_000
 
 
-def _missing_from(known: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """``keys`` (ascending) not in ``known`` (ascending)."""
+def _missing_mask(known: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Which ``keys`` are not in ``known`` (ascending)."""
     if len(known) == 0:
-        return keys
+        return np.ones(len(keys), dtype=bool)
     position = np.minimum(np.searchsorted(known, keys), len(known) - 1)
-    return np.asarray(keys[known[position] != keys])
+    return np.asarray(known[position] != keys, dtype=bool)
+
+
+def _missing_from(known: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``keys`` not in ``known`` (ascending)."""
+    return np.asarray(keys[_missing_mask(known, keys)])
+
+
+def _sample_pairs(
+    features: Features,
+    rule: Sequence[str],
+    *,
+    max_block_size: int,
+    size: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """``size`` distinct pairs drawn uniformly from a rule's blocks without making the
+    others, and the rule's pair count; None when the rule has few pairs (make them all).
+
+    Pairs inside a block of ``s`` records are numbered ``0 .. s(s-1)/2 - 1`` in the order
+    (0,1), (0,2) ... (1,2) ...; a drawn number is mapped back to its two records.
+    """
+    rows, groups, _ = plan_rule(features, rule, link_within=True, max_block_size=max_block_size)
+    order = np.lexsort((rows, groups))
+    rows, groups = rows[order], groups[order]
+    if len(rows) == 0:
+        return None
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    sizes = np.diff(np.append(starts, len(rows))).astype(np.int64)
+    pairs = sizes * (sizes - 1) // 2
+    cumulative = np.cumsum(pairs)
+    total = int(cumulative[-1])
+    if total <= 2 * size:
+        return None
+    drawn = np.sort(rng.choice(total, size=size, replace=False))
+    blocks = np.searchsorted(cumulative, drawn, side="right")
+    t = drawn - (cumulative[blocks] - pairs[blocks])
+    s = sizes[blocks]
+    # Pairs before row i of a block of s: i * (2s - i - 1) / 2; invert, then fix rounding.
+    i = np.floor(((2 * s - 1) - np.sqrt((2.0 * s - 1) ** 2 - 8.0 * t)) / 2).astype(np.int64)
+    i = np.clip(i, 0, s - 2)
+    for _ in range(2):
+        i = np.where(i * (2 * s - i - 1) // 2 > t, i - 1, i)
+        nxt = i + 1
+        i = np.where((nxt <= s - 2) & (nxt * (2 * s - nxt - 1) // 2 <= t), nxt, i)
+    j = t - i * (2 * s - i - 1) // 2 + i + 1
+    first = rows[starts[blocks] + i]
+    second = rows[starts[blocks] + j]
+    return np.minimum(first, second), np.maximum(first, second), total
 
 
 def probe_rules(
@@ -70,25 +118,55 @@ def probe_rules(
     rows = []
     for index in range(first_optional, len(rules)):
         rule = rules[index]
-        found = block(features, [rule], link_within=link_within, max_block_size=max_block_size)
-        new = _missing_from(known, found.left * n + found.right)
-        take = min(sample_size, len(new))
-        sample = np.sort(rng.choice(len(new), size=take, replace=False)) if take else new[:0]
-        linked = probability_of(new[sample] // n, new[sample] % n) >= threshold
+        sampled = (
+            _sample_pairs(features, rule, max_block_size=max_block_size, size=sample_size, rng=rng)
+            if link_within
+            else None
+        )
+        if sampled is None:  # few pairs (or a link across sources): make them all
+            found = block(features, [rule], link_within=link_within, max_block_size=max_block_size)
+            new = _missing_from(known, found.left * n + found.right)
+            take = min(sample_size, len(new))
+            chosen = np.sort(rng.choice(len(new), size=take, replace=False)) if take else new[:0]
+            sample = new[chosen]
+            stats_row = found.stats.iloc[0].to_dict()
+            expected = len(new)
+        else:  # score a uniform sample of the rule's pairs that are not candidates yet
+            lo, hi, total = sampled
+            keys = lo * n + hi
+            fresh = _missing_mask(known, keys)
+            sample = keys[fresh]
+            take = len(sample)
+            expected = round(total * float(fresh.mean()))
+            stats_row = {}
+            new = None
+        linked = probability_of(sample // n, sample % n) >= threshold
         rate = float(linked.mean()) if take else 0.0
         used = take > 0 and rate >= min_yield
+        if used and new is None:
+            found = block(features, [rule], link_within=link_within, max_block_size=max_block_size)
+            new = _missing_from(known, found.left * n + found.right)
+            stats_row = found.stats.iloc[0].to_dict()
+        if not stats_row:
+            stats_row = (
+                count_pairs(
+                    features, [rule], link_within=link_within, max_block_size=max_block_size
+                )
+                .iloc[0]
+                .to_dict()
+            )
+        probed = len(new) if new is not None else expected
         logger.info(
             "blocking probe %r: %d new pairs, %d scored, link rate %.5f -> %s",
             rule_name(rule),
-            len(new),
+            probed,
             take,
             rate,
             "used" if used else "dropped",
         )
-        row = found.stats.iloc[0].to_dict()
-        row |= {"probed_pairs": len(new), "link_rate": rate, "used": used}
-        rows.append(row)
-        if used:
+        stats_row |= {"probed_pairs": probed, "link_rate": rate, "used": used}
+        rows.append(stats_row)
+        if used and new is not None:
             known = np.sort(np.concatenate([known, new]), kind="stable")
             key_parts.append(new)
             rule_parts.append(np.full(len(new), index, dtype=np.int16))

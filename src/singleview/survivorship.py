@@ -13,6 +13,8 @@ taken from.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -100,8 +102,9 @@ def build_profiles(
     settings: SurvivorshipSettings,
 ) -> pd.DataFrame:
     """Golden profiles: one row per customer with every field's value and provenance."""
-    customers, customer = np.unique(np.asarray(customer_id, dtype=object), return_inverse=True)
-    customer = np.asarray(customer, dtype=np.int64).ravel()
+    codes, uniques = pd.factorize(pd.Series(customer_id, dtype=object), sort=True)
+    customer = np.asarray(codes, dtype=np.int64)
+    customers = np.asarray(uniques, dtype=object)
     sources = records["source"].astype("object").to_numpy()
     source_ids = records["source_id"].astype("object").to_numpy()
     updated = pd.to_datetime(records["updated_at"]).to_numpy(dtype="datetime64[ns]")
@@ -181,13 +184,14 @@ def build_profiles(
             texts = records[field].to_numpy(dtype=object)
             take(field, row_of, texts, chosen[pd.notna(texts[chosen])])
 
+    out: dict[str, Any] = {c: profiles[c] for c in profiles.columns}
     for field in fields:
         dtype = records[field].dtype
-        profiles[field] = (
+        out[field] = (
             columns[field]
             if pd.api.types.is_object_dtype(dtype)
             else pd.Series(columns[field]).astype(dtype)
         )
-        profiles[f"{field}__source"] = columns[f"{field}__source"]
-        profiles[f"{field}__source_id"] = columns[f"{field}__source_id"]
-    return profiles
+        out[f"{field}__source"] = columns[f"{field}__source"]
+        out[f"{field}__source_id"] = columns[f"{field}__source_id"]
+    return pd.DataFrame(out)

@@ -88,3 +88,25 @@ def test_probe_samples_are_seeded() -> None:
     assert rates[0] == rates[1]
     assert 0 < rates[0] < 0.05
     assert rates[0] != rates[2]
+
+
+def test_sampled_pairs_are_distinct_pairs_of_the_rule() -> None:
+    from singleview.probe import _sample_pairs
+
+    features = _features(200)
+    everything = block(features, [("city",)], link_within=True, max_block_size=1000)
+    pairs = set(zip(everything.left.tolist(), everything.right.tolist(), strict=True))
+    left, right, total = _sample_pairs(
+        features, ("city",), max_block_size=1000, size=2000, rng=np.random.default_rng(0)
+    )
+    assert total == len(pairs)
+    drawn = list(zip(left.tolist(), right.tolist(), strict=True))
+    assert len(set(drawn)) == len(drawn) == 2000
+    assert set(drawn) <= pairs
+    # few pairs: make them all instead
+    assert (
+        _sample_pairs(
+            features, ("last_name",), max_block_size=1000, size=2000, rng=np.random.default_rng(0)
+        )
+        is None
+    )
