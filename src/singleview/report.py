@@ -77,6 +77,9 @@ def summary_text(result: Result, *, profiles: int = 3) -> str:
     seconds = result.stats.get("seconds", {})
     if seconds:
         lines.append("time: " + ", ".join(f"{k} {v:.2f}s" for k, v in seconds.items()))
+    peaks = result.stats.get("peak_mib", {})
+    if peaks:
+        lines.append(f"memory: peak {max(peaks.values()):,} MiB")
 
     if profiles and len(result.profiles):
         lines.append("")

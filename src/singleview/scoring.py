@@ -58,16 +58,27 @@ def compare_pairs(
     return Compared(left, right, levels, exact)
 
 
-def merge_compared(first: Compared, second: Compared, n: int) -> Compared:
-    """Both sets of pairs in one, ordered by (left, right) as blocking orders them."""
-    keys = np.concatenate([first.left * np.int64(n) + first.right, second.left * n + second.right])
-    order = np.argsort(keys, kind="stable")
-    return Compared(
-        np.concatenate([first.left, second.left])[order],
-        np.concatenate([first.right, second.right])[order],
-        np.concatenate([first.levels, second.levels])[order],
-        {k: np.concatenate([first.exact[k], second.exact[k]])[order] for k in first.exact},
-    )
+def merge_compared(first: Compared, second: Compared, candidates: Candidates) -> Compared:
+    """Pairs compared in two parts, in the order of ``candidates`` (their union): each part
+    is written straight into place, so the merge holds no third copy."""
+    total = len(candidates)
+    if len(first.left) + len(second.left) != total:
+        raise ValueError("the compared parts do not add up to the candidates")
+    n = np.int64(max(int(candidates.left.max(initial=0)), int(candidates.right.max(initial=0))) + 1)
+    keys = candidates.left * n + candidates.right
+    at_first = np.searchsorted(keys, first.left * n + first.right)
+    at_second = np.searchsorted(keys, second.left * n + second.right)
+    del keys
+    levels = np.empty((total, first.levels.shape[1]), dtype=first.levels.dtype)
+    levels[at_first] = first.levels
+    levels[at_second] = second.levels
+    exact = {}
+    for k, codes in first.exact.items():
+        merged = np.empty(total, dtype=codes.dtype)
+        merged[at_first] = codes
+        merged[at_second] = second.exact[k]
+        exact[k] = merged
+    return Compared(candidates.left, candidates.right, levels, exact)
 
 
 def fit_compared(

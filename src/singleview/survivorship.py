@@ -82,16 +82,18 @@ def _field_keys(
     values: pd.Series, customer: np.ndarray, field: str, rule: str
 ) -> dict[str, np.ndarray]:
     """Per-row sort keys that depend on the field's values."""
-    text = values.astype("object")
-    code = np.asarray(pd.factorize(text)[0], dtype=np.int64)
-    pair = customer * np.int64(max(code.max(initial=0) + 1, 1)) + code
+    codes, uniques = pd.factorize(values.astype("object"))
+    code = np.asarray(codes, dtype=np.int64)
+    pair = customer * np.int64(max(len(uniques), 1)) + code
     pair_code, _ = pd.factorize(pair)
     keys: dict[str, np.ndarray] = {"frequency": np.bincount(pair_code)[pair_code].astype(np.int64)}
+    # Text keys on the distinct values, then spread to the rows.
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype="object")
     if rule == "longest":
-        keys["length"] = text.map(lambda v: len(str(v))).to_numpy(dtype=np.int64)
+        keys["length"] = distinct.map(lambda v: len(str(v))).to_numpy(dtype=np.int64)[code]
     if field in _NO_INITIALS:
-        first_word = text.str.split(" ", n=1).str[0]
-        keys["initial"] = (first_word.str.len() <= 1).to_numpy(dtype=np.int64)
+        first_word = distinct.str.split(" ", n=1).str[0]
+        keys["initial"] = (first_word.str.len() <= 1).to_numpy(dtype=np.int64)[code]
     return keys
 
 

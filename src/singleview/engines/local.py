@@ -64,9 +64,20 @@ MIN_PROBE_PAIRS = 1000
 STAGES = ("load", "features", "blocking", "compare", "fit", "probe", "score", "cluster", "profiles")
 
 
+def _peak_mib() -> int | None:
+    """This process's peak resident memory so far, in MiB (None where unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak // 1024 if sys.platform != "darwin" else peak // 2**20)
+
+
 class _Timer:
-    """Times stages into ``stats["seconds"]`` (a stage run twice adds up), logs each at
-    INFO, and shows a progress bar on stderr when ``progress`` (None: when it is a tty)."""
+    """Times stages into ``stats["seconds"]`` (a stage run twice adds up) with the peak
+    memory after each in ``stats["peak_mib"]``, logs each at INFO, and shows a progress
+    bar on stderr when ``progress`` (None: when it is a tty)."""
 
     def __init__(self, progress: bool | None = None) -> None:
         self.stats: dict[str, Any] = {"seconds": {}}
@@ -85,7 +96,10 @@ class _Timer:
         if name not in seconds and name in STAGES:
             self._bar.update(1)
         seconds[name] = round(seconds.get(name, 0.0) + elapsed, 4)
-        logger.info("stage %s: %.3f s", name, elapsed)
+        peak = _peak_mib()
+        if peak is not None:
+            self.stats.setdefault("peak_mib", {})[name] = peak
+        logger.info("stage %s: %.3f s, peak memory %s MiB", name, elapsed, peak)
 
     def close(self) -> None:
         """Remove the progress bar."""
@@ -371,8 +385,10 @@ def _probe(
         keys = grown.left * n + grown.right
         position = np.minimum(np.searchsorted(known, keys), max(len(known) - 1, 0))
         added = np.flatnonzero(known[position] != keys)
+        del known, keys, position
         extra = compare_pairs(features, model, grown.left[added], grown.right[added])
-        compared = merge_compared(compared, extra, features.n)
+        compared = merge_compared(compared, extra, grown)
+        del extra
     with timer.stage("fit"):
         fit_compared(features, compared, model, link_within=link_within, training=training)
     return grown, compared
