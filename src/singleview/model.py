@@ -29,7 +29,7 @@ from .features import Features
 from .model_io import model_from_json, model_to_json
 from .priors import fit_source_priors, prior_table
 
-__all__ = ["FellegiSunter", "TrainingSession"]
+__all__ = ["ExactValues", "FellegiSunter", "TrainingSession"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,28 @@ MAX_U_ROUNDS = 5
 SCORE_CHUNK = 1_000_000
 #: Pseudo-matches the m prior is worth in EM (see :data:`comparisons.M_PRIORS`).
 PRIOR_STRENGTH = 20.0
+
+
+@dataclass(frozen=True)
+class ExactValues:
+    """Term frequencies kept as codes: per comparison, the code of the value both sides of a
+    pair share (-1 if none) and the adjustment (bits) per value code.  Adjustments are
+    looked up a chunk of pairs at a time, never held as one float per pair and comparison.
+    """
+
+    codes: Mapping[int, np.ndarray]
+    tables: Mapping[int, np.ndarray]
+
+    def __bool__(self) -> bool:
+        return bool(self.tables)
+
+    def adjustments(self, rows: np.ndarray) -> dict[int, np.ndarray]:
+        """The adjustment of each comparison for the pairs at ``rows`` (0 where none)."""
+        out = {}
+        for k, table in self.tables.items():
+            code = self.codes[k][rows]
+            out[k] = np.where(code >= 0, table[np.maximum(code, 0)], 0.0)
+        return out
 
 
 @dataclass(frozen=True)
@@ -289,20 +311,26 @@ class FellegiSunter:
 
     def tf_adjustment(self, k: int, features: Features, exact_code: np.ndarray) -> np.ndarray:
         """Extra weight for an exact agreement on a value of known frequency (0 elsewhere)."""
-        comparison = self.comparisons[k]
         out = np.zeros(len(exact_code), dtype=np.float64)
-        table = self.tf_.get(comparison.column)
+        table = self.tf_table(k, features)
         if table is None:
             return out
         hit = exact_code >= 0
-        if not hit.any():
-            return out
+        out[hit] = table[exact_code[hit]]
+        return out
+
+    def tf_table(self, k: int, features: Features) -> np.ndarray | None:
+        """The term-frequency adjustment (bits) for each distinct value of comparison
+        ``k``'s column in ``features``; None when the comparison has none."""
+        comparison = self.comparisons[k]
+        table = self.tf_.get(comparison.column)
+        if table is None:
+            return None
         values = features[comparison.column].values
         freq = table.reindex(pd.Index(values, dtype="object")).to_numpy(dtype=np.float64)
         floor = 1.0 / max(float(len(table)), 1.0) / 10.0
         freq = np.where(np.isnan(freq), floor, np.maximum(freq, floor))
-        out[hit] = np.log2(self.tf_u_[k] / freq[exact_code[hit]])
-        return out
+        return np.asarray(np.log2(self.tf_u_[k] / freq), dtype=np.float64)
 
     def _group_indices(self) -> list[list[int]]:
         columns = [c.column for c in self.comparisons]
@@ -357,7 +385,7 @@ class FellegiSunter:
     def score(
         self,
         levels: np.ndarray,
-        tf: Mapping[int, np.ndarray] | None = None,
+        tf: Mapping[int, np.ndarray] | ExactValues | None = None,
         prior: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Match weight and probability for each row of ``levels``.
@@ -371,7 +399,7 @@ class FellegiSunter:
     def score_with_disagreement(
         self,
         levels: np.ndarray,
-        tf: Mapping[int, np.ndarray] | None = None,
+        tf: Mapping[int, np.ndarray] | ExactValues | None = None,
         prior: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`score` plus each pair's *disagreement*: the sum of its counted negative
@@ -383,16 +411,26 @@ class FellegiSunter:
         against = pattern_against[ids]
         if tf:
             adjusted = np.zeros(levels.shape[0], dtype=bool)
-            for values in tf.values():
-                adjusted |= values != 0
+            if isinstance(tf, ExactValues):
+                exact = tf
+                for k in exact.tables:
+                    adjusted |= exact.codes[k] >= 0
+            else:
+                given = tf
+                exact = ExactValues({}, {})
+                for values in given.values():
+                    adjusted |= values != 0
             rows = np.flatnonzero(adjusted)
             # In chunks: the per-comparison weights are float64 (8 bytes per pair and
             # comparison), and tens of millions of pairs must not need them all at once.
             for start in range(0, len(rows), SCORE_CHUNK):
                 chunk = rows[start : start + SCORE_CHUNK]
-                weight[chunk], against[chunk] = self._summed(
-                    levels[chunk], {k: v[chunk] for k, v in tf.items()}
+                part = (
+                    exact.adjustments(chunk)
+                    if isinstance(tf, ExactValues)
+                    else {k: v[chunk] for k, v in given.items()}
                 )
+                weight[chunk], against[chunk] = self._summed(levels[chunk], part)
         weight += self.prior_weight if prior is None else prior
         probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
         return weight, probability, against

@@ -13,7 +13,7 @@ import numpy as np
 
 from .blocking import Candidates, agree
 from .features import Features, base_columns
-from .model import FellegiSunter, TrainingSession
+from .model import ExactValues, FellegiSunter, TrainingSession
 
 __all__ = [
     "Compared",
@@ -118,9 +118,15 @@ def score_compared(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Match weights, probabilities and disagreement (see
     :meth:`~singleview.model.FellegiSunter.score_with_disagreement`) of compared pairs."""
-    tf = {k: model.tf_adjustment(k, features, code) for k, code in compared.exact.items()}
+    tables = {}
+    for k in compared.exact:
+        table = model.tf_table(k, features)
+        if table is not None:
+            tables[k] = table
     prior = model.prior_weights(features, compared.left, compared.right)
-    return model.score_with_disagreement(compared.levels, tf, prior)
+    return model.score_with_disagreement(
+        compared.levels, ExactValues(compared.exact, tables), prior
+    )
 
 
 def score_candidates(
