@@ -60,10 +60,15 @@ def _similarity(
     a: np.ndarray,
     b: np.ndarray,
     scorer: Scorer,
+    *,
     transform: Callable[[pd.Series], pd.Series] | None = None,
+    cutoff: float | None = None,
 ) -> np.ndarray:
     """``scorer`` on each pair of codes (both >= 0; 0 elsewhere), computed once per
-    distinct pair when pairs repeat enough for that to pay; equal codes are not compared."""
+    distinct pair when pairs repeat enough for that to pay; equal codes are not compared.
+
+    ``cutoff`` is rapidfuzz's ``score_cutoff``: a similarity below it comes back as 0 and a
+    distance above it as ``cutoff + 1``, and the scorer may stop early to say so."""
     out = np.zeros(len(a), dtype=np.float64)
     both = (a >= 0) & (b >= 0)
     same = np.flatnonzero(both & (a == b))
@@ -86,11 +91,17 @@ def _similarity(
     if len(unique_sorted(sample)) < _DEDUPE_SHARE * len(sample):
         inverse, unique = factorize_ints(keys)
         scores = process.cpdist(
-            texts[unique // width], texts[unique % width], scorer=scorer, workers=-1
+            texts[unique // width],
+            texts[unique % width],
+            scorer=scorer,
+            workers=-1,
+            score_cutoff=cutoff,
         )
         out[ok] = np.asarray(scores, dtype=np.float64)[inverse]
     else:
-        scores = process.cpdist(texts[a_ok], texts[b_ok], scorer=scorer, workers=-1)
+        scores = process.cpdist(
+            texts[a_ok], texts[b_ok], scorer=scorer, workers=-1, score_cutoff=cutoff
+        )
         out[ok] = np.asarray(scores, dtype=np.float64)
     return out
 
@@ -151,7 +162,7 @@ def _graded(
     """Levels 1..len(cuts) for similarity cut-offs, ``top`` for exact."""
 
     def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        sim = _similarity(values, a, b, scorer, transform)
+        sim = _similarity(values, a, b, scorer, transform=transform, cutoff=min(cuts))
         level = np.zeros(len(a), dtype=np.int8)
         for rank, cut in enumerate(cuts, start=1):
             level[sim >= cut] = rank
@@ -162,7 +173,7 @@ def _graded(
 
 
 def _one_edit(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _similarity(values, a, b, DamerauLevenshtein.distance) <= 1
+    return _similarity(values, a, b, DamerauLevenshtein.distance, cutoff=1) <= 1
 
 
 def _graded_edit(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -241,9 +252,9 @@ class Comparison:
         elif kind == "name":
 
             def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-                level = _similarity(values, a, b, JaroWinkler.normalized_similarity) >= 0.8
-                level = level.astype(np.int8)
-                level[_similarity(values, a, b, fuzz.token_sort_ratio) >= 90] = 2
+                jw = _similarity(values, a, b, JaroWinkler.normalized_similarity, cutoff=0.8)
+                level = (jw >= 0.8).astype(np.int8)
+                level[_similarity(values, a, b, fuzz.token_sort_ratio, cutoff=90) >= 90] = 2
                 level[a == b] = 3
                 return level
         elif kind == "email":
@@ -285,7 +296,7 @@ class Comparison:
         )
 
         def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            sim = _similarity(values, a, b, JaroWinkler.normalized_similarity)
+            sim = _similarity(values, a, b, JaroWinkler.normalized_similarity, cutoff=0.8)
             level: np.ndarray = initials(a, b).astype(np.int8)
             level[sim >= 0.80] = 2
             level[sim >= 0.92] = 3
@@ -435,7 +446,7 @@ def _cross_similarity(
     a_map, b_map, values = features.memo(("cross", a_field, b_field), shared)
     a_codes = a_map[a_coded.first[a]]
     b_codes = b_map[b_coded.first[b]]
-    return _similarity(values, a_codes, b_codes, JaroWinkler.normalized_similarity)
+    return _similarity(values, a_codes, b_codes, JaroWinkler.normalized_similarity, cutoff=0.92)
 
 
 def _swapped(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -452,8 +463,14 @@ def _swapped(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndar
     out = np.zeros(len(left), dtype=bool)
     if len(candidates) == 0:
         return out
+    cross_one = _cross_similarity(
+        features, "first_name", left[candidates], "last_name", right[candidates]
+    )
+    # Only the pairs whose first name matches the other's last name can be swapped.
+    candidates = candidates[cross_one >= 0.92]
+    if len(candidates) == 0:
+        return out
     lc, rc = left[candidates], right[candidates]
-    cross_one = _cross_similarity(features, "first_name", lc, "last_name", rc)
     cross_two = _cross_similarity(features, "last_name", lc, "first_name", rc)
     # A nickname across: the left record's last name, read as a first name, and the right
     # record's first name.
@@ -468,5 +485,5 @@ def _swapped(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndar
     )
     as_first = last_as_first[last.first[lc]]
     nick = _member(as_first.astype(np.int64) * width + first.first[rc], nicknames)
-    out[candidates] = (cross_one >= 0.92) & ((cross_two >= 0.92) | nick)
+    out[candidates] = (cross_two >= 0.92) | nick
     return out

@@ -306,6 +306,8 @@ class LocalEngine:
                 by_rule=by_rule,
                 floor=settings.pairs_floor,
             )
+            # The pairs above the floor are in the frame; the rest goes before clustering.
+            del compared, levels, weight, probability, disagreement
         timer.stats["candidate_pairs"] = len(candidates)
         timer.stats["edges"] = int((pair_probability >= threshold).sum())
         with timer.stage("cluster"):
@@ -324,6 +326,8 @@ class LocalEngine:
         clusters = pd.DataFrame(
             {"source": records["source"], "source_id": records["source_id"], "customer_id": ids}
         )
+        blocking_stats = _with_probe_columns(candidates.stats)
+        del candidates, pair_left, pair_right, pair_probability, pair_disagreement, pair_forced
         with timer.stage("profiles"):
             profiles = build_profiles(records, ids, priority, settings.survivorship)
         timer.stats["customers"] = len(profiles)
@@ -334,7 +338,7 @@ class LocalEngine:
             quarantine=quarantine,
             records=records,
             issues=issues,
-            blocking=_with_probe_columns(candidates.stats),
+            blocking=blocking_stats,
             model=model,
             threshold=threshold,
             stats=timer.stats,
