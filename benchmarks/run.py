@@ -50,6 +50,10 @@ CHILD_TIMEOUT = 3600
 
 
 # -- one job, in a child process --------------------------------------------------------------
+#: The singleview run's ``result.stats`` (stage seconds, peak memory, counts).
+STAGES: dict[str, Any] = {}
+
+
 def _singleview(name: str) -> tuple[Any, int, str]:
     import pandas as pd
 
@@ -76,6 +80,7 @@ def _singleview(name: str) -> tuple[Any, int, str]:
         sources = [adapters[s](path) for s, path in data.files.items()]
     result = sv.resolve(sources, link_within_sources=not data.link_only)
     clusters = result.clusters.rename(columns={"customer_id": "cluster_id"})
+    STAGES.update(result.stats)
     return clusters, int(result.stats["candidate_pairs"]), "zero configuration"
 
 
@@ -124,6 +129,7 @@ def child(tool: str, name: str) -> None:
                 "f1": scores.pairwise_f1,
                 "bcubed_f1": scores.bcubed_f1,
                 "notes": notes,
+                "stats": STAGES,
             }
         )
     )
@@ -210,7 +216,8 @@ def measure(names: list[str], tools: list[str], repeats: int, python: str) -> li
             if not runs:
                 rows.append({"tool": tool, "dataset": name, "failed": failure or "failed"})
                 continue
-            row = dict(runs[0])
+            # The stage breakdown of the median run.
+            row = dict(sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2])
             for key in ("seconds", "peak_mib"):
                 row[key] = statistics.median(r[key] for r in runs)
             row["repeats"] = len(runs)
@@ -261,6 +268,39 @@ def table(rows: list[dict[str, Any]], ceiling: dict[str, Any] | None) -> str:
             "single comparison's rate."
         )
     return "\n".join(lines)
+
+
+def stage_table(rows: list[dict[str, Any]], ceiling: dict[str, Any] | None) -> str:
+    """singleview's time per stage, and the compare stage's string comparisons per second."""
+    stages = ("load", "blocking", "compare", "fit", "probe", "score", "cluster", "profiles")
+    lines = [
+        "| dataset | " + " | ".join(f"{s} s" for s in stages) + " | string comparisons/s "
+        "(compare stage) | share of cpdist ceiling |",
+        "|---|" + "---:|" * (len(stages) + 2),
+    ]
+    cps = ceiling["comparisons_per_second"] if ceiling else None
+    for r in rows:
+        stats = r.get("stats") or {}
+        seconds = stats.get("seconds", {})
+        if r["tool"] != "singleview" or r.get("failed") or not seconds:
+            continue
+        rate = stats.get("string_comparisons", 0) / max(seconds.get("compare", 0.0), 1e-9)
+        share = f"{rate / cps:.0%}" if cps else ""
+        lines.append(
+            f"| {r['dataset']} | "
+            + " | ".join(f"{seconds.get(s, 0.0):.1f}" for s in stages)
+            + f" | {rate:,.0f} | {share} |"
+        )
+    return "\n".join(lines)
+
+
+def _tables(rows: list[dict[str, Any]], ceiling: dict[str, Any] | None) -> str:
+    return (
+        table(rows, ceiling)
+        + "\n\nsingleview by stage (seconds of the median run; string comparisons: candidate "
+        "pairs x string fields compared, over the compare stage's time):\n\n"
+        + stage_table(rows, ceiling)
+    )
 
 
 def machine(python: str) -> str:
@@ -385,7 +425,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.rewrite:
         saved = json.loads((RESULTS / "latest.json").read_text())
         ceiling = saved.get("ceiling") or _spawn(["--ceiling"], args.python)[0]
-        text = table(saved["rows"], ceiling)
+        text = _tables(saved["rows"], ceiling)
         write(saved["rows"], text, saved["machine"], plot(saved["rows"]), ceiling)
         print(text)
         return
@@ -402,7 +442,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.write:
         rows = merged(rows)
     ceiling, _, _ = _spawn(["--ceiling"], args.python)
-    text = table(rows, ceiling)
+    text = _tables(rows, ceiling)
     header = machine(args.python)
     print(header)
     print()

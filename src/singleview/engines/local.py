@@ -309,6 +309,10 @@ class LocalEngine:
             # The pairs above the floor are in the frame; the rest goes before clustering.
             del compared, levels, weight, probability, disagreement
         timer.stats["candidate_pairs"] = len(candidates)
+        # Every string-valued field compared for every candidate pair (the compare stage).
+        timer.stats["string_comparisons"] = len(candidates) * sum(
+            c.kind != "exact" for c in comparisons
+        )
         timer.stats["edges"] = int((pair_probability >= threshold).sum())
         with timer.stage("cluster"):
             anchors, rebuilt = guarded_components(
