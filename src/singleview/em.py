@@ -59,7 +59,7 @@ def pattern_index(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     patterns = np.empty((len(ordered), width), dtype=levels.dtype)
     for k in range(width):
         patterns[:, k] = ((ordered >> (_BITS * k)) & ((1 << _BITS) - 1)) - 1
-    return rank[codes], patterns
+    return rank.astype(np.int32 if len(rank) < 2**31 else np.int64)[codes], patterns
 
 
 def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -25,6 +25,10 @@ __all__ = [
 ]
 
 
+#: Pairs compared at once.
+COMPARE_CHUNK = 2_000_000
+
+
 @dataclass(frozen=True)
 class Compared:
     """Pairs with their levels (``int8``, one column per comparison) and, for comparisons
@@ -48,13 +52,24 @@ class Compared:
 def compare_pairs(
     features: Features, model: FellegiSunter, left: np.ndarray, right: np.ndarray
 ) -> Compared:
-    """Every comparison of ``model`` on the pairs ``(left[i], right[i])``."""
+    """Every comparison of ``model`` on the pairs ``(left[i], right[i])``.
+
+    Pairs go through in chunks of :data:`COMPARE_CHUNK`, so the per-comparison working
+    arrays (value codes of both sides, similarities) stay the same size at any pair count.
+    """
     levels = np.empty((len(left), len(model.comparisons)), dtype=np.int8)
-    exact: dict[int, np.ndarray] = {}
-    for k, comparison in enumerate(model.comparisons):
-        levels[:, k], code = comparison.compare(features, left, right)
-        if comparison.tf_adjust:
-            exact[k] = code
+    exact = {
+        k: np.empty(len(left), dtype=np.int32)
+        for k, comparison in enumerate(model.comparisons)
+        if comparison.tf_adjust
+    }
+    for start in range(0, len(left), COMPARE_CHUNK):
+        rows = slice(start, start + COMPARE_CHUNK)
+        part_left, part_right = left[rows], right[rows]
+        for k, comparison in enumerate(model.comparisons):
+            levels[rows, k], code = comparison.compare(features, part_left, part_right)
+            if k in exact:
+                exact[k][rows] = code
     return Compared(left, right, levels, exact)
 
 
