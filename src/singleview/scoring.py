@@ -18,8 +18,8 @@ from .model import ExactValues, FellegiSunter, TrainingSession
 __all__ = [
     "Compared",
     "compare_pairs",
+    "extend_compared",
     "fit_compared",
-    "merge_compared",
     "score_candidates",
     "score_compared",
 ]
@@ -73,26 +73,33 @@ def compare_pairs(
     return Compared(left, right, levels, exact)
 
 
-def merge_compared(first: Compared, second: Compared, candidates: Candidates) -> Compared:
-    """Pairs compared in two parts, in the order of ``candidates`` (their union): each part
-    is written straight into place, so the merge holds no third copy."""
-    total = len(candidates)
-    if len(first.left) + len(second.left) != total:
-        raise ValueError("the compared parts do not add up to the candidates")
-    n = np.int64(max(int(candidates.left.max(initial=0)), int(candidates.right.max(initial=0))) + 1)
+def extend_compared(
+    features: Features, model: FellegiSunter, compared: Compared, candidates: Candidates
+) -> Compared:
+    """``compared`` (a subset of ``candidates``, both ordered by (left, right)) grown to all
+    of ``candidates``: known pairs are copied into place and the others compared in chunks
+    straight into the result, so no second full set of arrays is made."""
+    n = np.int64(max(features.n, 1))
     keys = candidates.left * n + candidates.right
-    at_first = np.searchsorted(keys, first.left * n + first.right)
-    at_second = np.searchsorted(keys, second.left * n + second.right)
+    done = np.searchsorted(keys, compared.left * n + compared.right)
+    todo = np.ones(len(keys), dtype=bool)
+    todo[done] = False
     del keys
-    levels = np.empty((total, first.levels.shape[1]), dtype=first.levels.dtype)
-    levels[at_first] = first.levels
-    levels[at_second] = second.levels
+    levels = np.empty((len(candidates), compared.levels.shape[1]), dtype=compared.levels.dtype)
+    levels[done] = compared.levels
     exact = {}
-    for k, codes in first.exact.items():
-        merged = np.empty(total, dtype=codes.dtype)
-        merged[at_first] = codes
-        merged[at_second] = second.exact[k]
-        exact[k] = merged
+    for k, codes in compared.exact.items():
+        exact[k] = np.empty(len(candidates), dtype=codes.dtype)
+        exact[k][done] = codes
+    del done
+    rows = np.flatnonzero(todo)
+    del todo
+    for start in range(0, len(rows), COMPARE_CHUNK):
+        chunk = rows[start : start + COMPARE_CHUNK]
+        part = compare_pairs(features, model, candidates.left[chunk], candidates.right[chunk])
+        levels[chunk] = part.levels
+        for k, codes in part.exact.items():
+            exact[k][chunk] = codes
     return Compared(candidates.left, candidates.right, levels, exact)
 
 

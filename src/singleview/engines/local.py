@@ -43,8 +43,8 @@ from ..schema import MULTI_VALUED_FIELDS, empty_issues, empty_quarantine
 from ..scoring import (
     Compared,
     compare_pairs,
+    extend_compared,
     fit_compared,
-    merge_compared,
     score_candidates,
     score_compared,
 )
@@ -387,16 +387,8 @@ def _probe(
         )
     if len(grown) == len(candidates):
         return grown, compared
-    n = np.int64(max(features.n, 1))
     with timer.stage("compare"):
-        known = candidates.left * n + candidates.right
-        keys = grown.left * n + grown.right
-        position = np.minimum(np.searchsorted(known, keys), max(len(known) - 1, 0))
-        added = np.flatnonzero(known[position] != keys)
-        del known, keys, position
-        extra = compare_pairs(features, model, grown.left[added], grown.right[added])
-        compared = merge_compared(compared, extra, grown)
-        del extra
+        compared = extend_compared(features, model, compared, grown)
     with timer.stage("fit"):
         fit_compared(features, compared, model, link_within=link_within, training=training)
     return grown, compared
