@@ -227,9 +227,9 @@ class FellegiSunter:
         self.tf_ = self._term_frequencies(features)
         self.source_priors_: dict[str, float] = {}
         if pairs is not None and len(pairs[0]):
-            evidence = (self.score(patterns)[0] - self.prior_weight)[ids]
+            evidence = self.score(patterns)[0] - self.prior_weight  # per pattern
             self.source_priors_ = fit_source_priors(
-                evidence, features, pairs, self.prior_, link_within=link_within
+                evidence, features, pairs, self.prior_, link_within=link_within, patterns=ids
             )
         logger.info(
             "model fitted: %d comparisons, %d training sessions, match rate %.5f among "

@@ -51,13 +51,14 @@ def source_pair_priors(
     overall_prior: float,
     *,
     link_within: bool,
+    counts: np.ndarray | None = None,
 ) -> np.ndarray:
     """Prior match probability per stratum (an ``n_sources * n_sources`` array).
 
     ``evidence``: each candidate pair's match weight without the prior (bits);
     ``strata``: each pair's stratum (:func:`stratum_of`); ``source_sizes``: records per
-    source.  Strata no pair can come from (the same source with ``link_within=False``)
-    keep the overall prior.
+    source; ``counts``: how many pairs each row stands for (default one).  Strata no pair
+    can come from (the same source with ``link_within=False``) keep the overall prior.
     """
     k = len(source_sizes)
     sizes = source_sizes.astype(np.float64)
@@ -73,7 +74,8 @@ def source_pair_priors(
     for _ in range(ROUNDS):
         prior_bits = np.log2(priors / (1.0 - priors))
         probability = 1.0 / (1.0 + np.exp2(-(prior_bits[strata] + odds_bits)))
-        expected = np.bincount(strata, weights=probability, minlength=k * k)
+        weights = probability if counts is None else probability * counts
+        expected = np.bincount(strata, weights=weights, minlength=k * k)
         shrink_pairs = SHRINK_MATCHES / max(overall_prior, _EPS)
         new = (expected + SHRINK_MATCHES) / (totals + shrink_pairs)
         new = np.clip(np.where(totals > 0, new, overall_prior), _EPS, 1 - _EPS)
@@ -91,17 +93,29 @@ def fit_source_priors(
     overall_prior: float,
     *,
     link_within: bool,
+    patterns: np.ndarray | None = None,
 ) -> dict[str, float]:
     """:func:`source_pair_priors` for candidate ``pairs`` of ``features``, keyed by
-    :func:`pair_key` (empty for one source: the overall prior is its only stratum)."""
+    :func:`pair_key` (empty for one source: the overall prior is its only stratum).
+
+    With ``patterns`` (each pair's level-pattern number), ``evidence`` is per pattern and
+    the fit runs on the distinct (stratum, pattern) combinations with their counts.
+    """
     names = [str(v) for v in features.source_names]
     k = len(names)
     if k < 2:
         return {}
     strata = stratum_of(features.source[pairs[0]], features.source[pairs[1]], k)
     sizes = np.bincount(features.source, minlength=k)
+    counts = None
+    if patterns is not None:
+        width = np.int64(max(len(evidence), 1))
+        combined = np.bincount(strata * width + patterns, minlength=k * k * int(width))
+        present = np.flatnonzero(combined)
+        strata, evidence = present // width, evidence[present % width]
+        counts = combined[present].astype(np.float64)
     grid = source_pair_priors(
-        evidence, strata, sizes, overall_prior, link_within=link_within
+        evidence, strata, sizes, overall_prior, link_within=link_within, counts=counts
     ).reshape(k, k)
     return {
         pair_key(names[a], names[b]): float(grid[a, b])
