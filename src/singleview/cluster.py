@@ -31,6 +31,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ._arrays import factorize_ints, unique_sorted
+
 __all__ = ["components", "customer_ids", "guarded_components"]
 
 logger = logging.getLogger(__name__)
@@ -57,10 +59,10 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def customer_ids(anchors: np.ndarray, source: pd.Series, source_id: pd.Series) -> np.ndarray:
     """``"C" + 16 hex digits`` hashed from each anchor record's (source, source_id)."""
     keys = (source.astype("object") + "\x1f" + source_id.astype("object")).to_numpy(dtype=object)
-    unique_anchors, inverse = np.unique(anchors, return_inverse=True)
+    inverse, unique_anchors = factorize_ints(anchors)
     hashes = pd.util.hash_array(keys[unique_anchors], categorize=False)
     ids = np.array([f"C{h:016x}" for h in hashes.tolist()], dtype=object)
-    return ids[inverse]
+    return np.asarray(ids[inverse], dtype=object)
 
 
 def _agglomerate(
@@ -138,12 +140,16 @@ def guarded_components(
     anchors = components(n, left[link], right[link])
     if disagreement is None or disagreement_weight <= 0.0 or len(left) == 0:
         return anchors, 0
-    same = anchors[left] == anchors[right]
+    left_anchor = anchors[left]
+    same = left_anchor == anchors[right]
     conflict = same & (disagreement < -MIN_DISAGREEMENT)
-    suspicious = np.unique(anchors[left[conflict]])
+    suspicious = unique_sorted(left_anchor[conflict])
     if len(suspicious) == 0:
         return anchors, 0
-    rows = np.flatnonzero(same & np.isin(anchors[left], suspicious))
+    flagged = np.zeros(n, dtype=bool)
+    flagged[suspicious] = True
+    rows = np.flatnonzero(same & flagged[left_anchor])
+    del left_anchor, same, conflict
     sub_left, sub_right = left[rows], right[rows]
     sub_p = probability[rows]
     clipped = np.clip(sub_p, 1e-300, 1.0)
@@ -162,7 +168,7 @@ def guarded_components(
         sub_left, sub_right, log_odds=log_odds, against=against, links=links, forced=must
     )
     result = anchors.copy()
-    members = np.flatnonzero(np.isin(anchors, suspicious))
+    members = np.flatnonzero(flagged[anchors])
     root_of = np.array([roots.get(int(m), int(m)) for m in members.tolist()], dtype=np.int64)
     result[members] = pd.Series(members).groupby(root_of).transform("min").to_numpy()
     logger.info("over-merge guard: %d components rebuilt", len(suspicious))
