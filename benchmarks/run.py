@@ -300,6 +300,10 @@ def _tables(rows: list[dict[str, Any]], ceiling: dict[str, Any] | None) -> str:
         + "\n\nsingleview by stage (seconds of the median run; string comparisons: candidate "
         "pairs x string fields compared, over the compare stage's time):\n\n"
         + stage_table(rows, ceiling)
+        + "\n\n"
+        + "\n".join(
+            f"- {line}" for line in (scaling(rows, t) for t in ("singleview", "splink")) if line
+        )
     )
 
 
@@ -368,11 +372,37 @@ def merged(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     old = [
         r for r in json.loads(latest.read_text())["rows"] if (r["tool"], r["dataset"]) not in fresh
     ]
-    order = {n: i for i, n in enumerate(FULL)}
-    tools = {t: i for i, t in enumerate(TOOLS)}
-    return sorted(
-        [*old, *rows],
-        key=lambda r: (order.get(r["dataset"], len(order)), r["dataset"], tools[r["tool"]]),
+    return sorted([*old, *rows], key=_row_order)
+
+
+def _row_order(row: dict[str, Any]) -> tuple[int, int, str, int]:
+    """FEBRL and fake_1000 first, then synthetic sets by size, tools in TOOLS order."""
+    name = row["dataset"]
+    tool = TOOLS.index(row["tool"]) if row["tool"] in TOOLS else len(TOOLS)
+    if name.startswith("synthetic:"):
+        return (1, int(name.split(":")[1]), name, tool)
+    return (0, FULL.index(name) if name in FULL else len(FULL), name, tool)
+
+
+def scaling(rows: list[dict[str, Any]], tool: str, smallest: int = 100_000) -> str:
+    """The fitted exponent of wall time against records (synthetic sets from ``smallest``)."""
+    import numpy as np
+
+    points = sorted(
+        (int(r["dataset"].split(":")[1]), r["seconds"])
+        for r in rows
+        if r["tool"] == tool
+        and r["dataset"].startswith("synthetic:")
+        and not r.get("failed")
+        and int(r["dataset"].split(":")[1]) >= smallest
+    )
+    if len(points) < 2:
+        return ""
+    sizes, seconds = zip(*points, strict=True)
+    slope = np.polyfit(np.log(sizes), np.log(seconds), 1)[0]
+    return (
+        f"{tool}: wall time grows as records^{slope:.2f} "
+        f"(least squares on log-log over {', '.join(f'{n:,}' for n in sizes)} records)"
     )
 
 
@@ -424,6 +454,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.rewrite:
         saved = json.loads((RESULTS / "latest.json").read_text())
+        saved["rows"] = sorted(saved["rows"], key=_row_order)
         ceiling = saved.get("ceiling") or _spawn(["--ceiling"], args.python)[0]
         text = _tables(saved["rows"], ceiling)
         write(saved["rows"], text, saved["machine"], plot(saved["rows"]), ceiling)

@@ -57,9 +57,19 @@ def summary_text(result: Result, *, profiles: int = 3) -> str:
         lines.append("values cleaned to null: " + ", ".join(described))
 
     skipped = int(result.blocking["skipped_blocks"].sum()) if len(result.blocking) else 0
+    used = result.blocking.get("used", None)
+    dropped = [] if used is None else result.blocking.loc[~used.astype(bool), "rule"].tolist()
     lines.append(
         f"candidate pairs: {result.stats.get('candidate_pairs', 0):,} from "
-        f"{len(result.blocking)} blocking rules ({skipped} oversized blocks skipped)"
+        f"{len(result.blocking) - len(dropped)} blocking rules ({skipped} oversized blocks "
+        "skipped"
+        + (
+            f"; {len(dropped)} broad rules dropped by the probe, too few links: "
+            + ", ".join(dropped)
+            if dropped
+            else ""
+        )
+        + ")"
     )
     sizes = result.clusters.groupby("customer_id").size().sort_values(ascending=False)
     lines.append(
