@@ -34,76 +34,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from ._arrays import factorize_ints, unique_sorted
 from .errors import ConfigError
 from .features import Coded, Features
 from .levels import LABELS, M_PRIORS, U_PRIORS
-from .normalise import nickname_pairs
+from .similarity import Scorer, member, similarity
+from .swapped import nickname_keys, swapped_names
 
 __all__ = ["LABELS", "M_PRIORS", "U_PRIORS", "Comparison"]
-
-Scorer = Callable[..., float]
-
-
-#: Above this many pairs, sample them to decide whether de-duplicating pays.
-_DEDUPE_SAMPLE = 50_000
-#: De-duplicate when the sample's distinct share is below this: hashing a pair costs about
-#: half what comparing its two strings does.
-_DEDUPE_SHARE = 0.5
-
-
-def _similarity(
-    values: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    scorer: Scorer,
-    *,
-    transform: Callable[[pd.Series], pd.Series] | None = None,
-    cutoff: float | None = None,
-) -> np.ndarray:
-    """``scorer`` on each pair of codes (both >= 0; 0 elsewhere), computed once per
-    distinct pair when pairs repeat enough for that to pay; equal codes are not compared.
-
-    ``cutoff`` is rapidfuzz's ``score_cutoff``: a similarity below it comes back as 0 and a
-    distance above it as ``cutoff + 1``, and the scorer may stop early to say so."""
-    out = np.zeros(len(a), dtype=np.float64)
-    both = (a >= 0) & (b >= 0)
-    same = np.flatnonzero(both & (a == b))
-    ok = np.flatnonzero(both & (a != b))
-    if len(ok) == 0 and len(same) == 0:
-        return out
-    strings = pd.Series(values, dtype="object")
-    if transform is not None:
-        strings = transform(strings)
-    texts = strings.to_numpy(dtype=object)
-    if len(same):
-        text = texts[a[same[0]]]
-        out[same] = scorer(text, text)  # a scorer's value for identical strings
-    if len(ok) == 0:
-        return out
-    a_ok, b_ok = a[ok], b[ok]
-    width = np.int64(len(values) + 1)
-    keys = a_ok.astype(np.int64) * width + b_ok
-    sample = keys[:: max(len(keys) // _DEDUPE_SAMPLE, 1)]
-    if len(unique_sorted(sample)) < _DEDUPE_SHARE * len(sample):
-        inverse, unique = factorize_ints(keys)
-        scores = process.cpdist(
-            texts[unique // width],
-            texts[unique % width],
-            scorer=scorer,
-            workers=-1,
-            score_cutoff=cutoff,
-        )
-        out[ok] = np.asarray(scores, dtype=np.float64)[inverse]
-    else:
-        scores = process.cpdist(
-            texts[a_ok], texts[b_ok], scorer=scorer, workers=-1, score_cutoff=cutoff
-        )
-        out[ok] = np.asarray(scores, dtype=np.float64)
-    return out
 
 
 class _Pair:
@@ -162,7 +102,7 @@ def _graded(
     """Levels 1..len(cuts) for similarity cut-offs, ``top`` for exact."""
 
     def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        sim = _similarity(values, a, b, scorer, transform=transform, cutoff=min(cuts))
+        sim = similarity(values, a, b, scorer, transform=transform, cutoff=min(cuts))
         level = np.zeros(len(a), dtype=np.int8)
         for rank, cut in enumerate(cuts, start=1):
             level[sim >= cut] = rank
@@ -173,7 +113,7 @@ def _graded(
 
 
 def _one_edit(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _similarity(values, a, b, DamerauLevenshtein.distance, cutoff=1) <= 1
+    return similarity(values, a, b, DamerauLevenshtein.distance, cutoff=1) <= 1
 
 
 def _graded_edit(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -252,9 +192,9 @@ class Comparison:
         elif kind == "name":
 
             def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-                jw = _similarity(values, a, b, JaroWinkler.normalized_similarity, cutoff=0.8)
+                jw = similarity(values, a, b, JaroWinkler.normalized_similarity, cutoff=0.8)
                 level = (jw >= 0.8).astype(np.int8)
-                level[_similarity(values, a, b, fuzz.token_sort_ratio, cutoff=90) >= 90] = 2
+                level[similarity(values, a, b, fuzz.token_sort_ratio, cutoff=90) >= 90] = 2
                 level[a == b] = 3
                 return level
         elif kind == "email":
@@ -285,22 +225,22 @@ class Comparison:
         nick, initials, single = features.memo(
             ("first_name_tables", self.column),
             lambda: (
-                _nickname_keys(values),
+                nickname_keys(values),
                 _initials(values),
                 np.append(pd.Series(values, dtype="object").str.len().to_numpy() == 1, False),
             ),
         )
         width = np.int64(len(values) + 1)
         swapped = features.pair_memo(
-            "swapped", left, right, lambda: _swapped(features, left, right)
+            "swapped", left, right, lambda: swapped_names(features, left, right)
         )
 
         def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            sim = _similarity(values, a, b, JaroWinkler.normalized_similarity, cutoff=0.8)
+            sim = similarity(values, a, b, JaroWinkler.normalized_similarity, cutoff=0.8)
             level: np.ndarray = initials(a, b).astype(np.int8)
             level[sim >= 0.80] = 2
             level[sim >= 0.92] = 3
-            level[_member(a.astype(np.int64) * width + b, nick)] = 4
+            level[member(a.astype(np.int64) * width + b, nick)] = 4
             level[swapped] = 5
             level[a == b] = 6
             # Two equal initials say no more than an initial and a name ("j" ~ "jack").
@@ -316,7 +256,7 @@ class Comparison:
         self, features: Features, pair: _Pair, left: np.ndarray, right: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         swapped = features.pair_memo(
-            "swapped", left, right, lambda: _swapped(features, left, right)
+            "swapped", left, right, lambda: swapped_names(features, left, right)
         )
         graded = _graded(pair.coded.values, JaroWinkler.normalized_similarity, (0.80, 0.92), 3)
         level, exact = _levels(pair, graded)
@@ -405,85 +345,3 @@ def _initials(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarr
         return np.asarray((single[a] | single[b]) & (first[a] == first[b]), dtype=bool)
 
     return rule
-
-
-def _nickname_keys(values: np.ndarray) -> np.ndarray:
-    """``a * width + b`` for every (a, b) code pair of names that are nicknames of each other."""
-    table = nickname_pairs(pd.Series(values, dtype="object").dropna().tolist())
-    if table.empty:
-        return np.empty(0, dtype=np.int64)
-    index = pd.Index(values)
-    a = index.get_indexer(table["name"])
-    b = index.get_indexer(table["equivalent"])
-    keep = (a >= 0) & (b >= 0)
-    return unique_sorted(a[keep].astype(np.int64) * (len(values) + 1) + b[keep])
-
-
-def _member(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Whether each key is in ``table`` (ascending, distinct)."""
-    if len(table) == 0:
-        return np.zeros(len(keys), dtype=bool)
-    position = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    return np.asarray(table[position] == keys, dtype=bool)
-
-
-def _cross_similarity(
-    features: Features, a_field: str, a: np.ndarray, b_field: str, b: np.ndarray
-) -> np.ndarray:
-    """Jaro-Winkler between ``a_field`` of records ``a`` and ``b_field`` of records ``b``,
-    computed once per distinct pair of codes (0 where either side is missing)."""
-    a_coded, b_coded = features[a_field], features[b_field]
-
-    def shared() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        # Put both fields' values in one index so the pair codes share a space.
-        union = pd.Index(np.concatenate([a_coded.values, b_coded.values])).unique()
-        return (
-            np.append(union.get_indexer(a_coded.values), -1),
-            np.append(union.get_indexer(b_coded.values), -1),
-            union.to_numpy(dtype=object),
-        )
-
-    a_map, b_map, values = features.memo(("cross", a_field, b_field), shared)
-    a_codes = a_map[a_coded.first[a]]
-    b_codes = b_map[b_coded.first[b]]
-    return _similarity(values, a_codes, b_codes, JaroWinkler.normalized_similarity, cutoff=0.92)
-
-
-def _swapped(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Pairs whose first and last names are swapped between the two records: each name
-    agrees (Jaro-Winkler >= 0.92, or a nickname for the first name) with the other record's
-    opposite name, and the names do not already agree the right way round."""
-    if not (features.has("first_name") and features.has("last_name")):
-        return np.zeros(len(left), dtype=bool)
-    first, last = features["first_name"], features["last_name"]
-    known = (first.first >= 0) & (last.first >= 0)
-    candidates = np.flatnonzero(
-        known[left] & known[right] & (first.first[left] != first.first[right])
-    )
-    out = np.zeros(len(left), dtype=bool)
-    if len(candidates) == 0:
-        return out
-    cross_one = _cross_similarity(
-        features, "first_name", left[candidates], "last_name", right[candidates]
-    )
-    # Only the pairs whose first name matches the other's last name can be swapped.
-    candidates = candidates[cross_one >= 0.92]
-    if len(candidates) == 0:
-        return out
-    lc, rc = left[candidates], right[candidates]
-    cross_two = _cross_similarity(features, "last_name", lc, "first_name", rc)
-    # A nickname across: the left record's last name, read as a first name, and the right
-    # record's first name.
-    values = first.values
-    width = np.int64(len(values) + 1)
-    last_as_first, nicknames = features.memo(
-        ("swap_tables",),
-        lambda: (
-            np.append(pd.Index(values).get_indexer(last.values), -1),
-            _nickname_keys(values),
-        ),
-    )
-    as_first = last_as_first[last.first[lc]]
-    nick = _member(as_first.astype(np.int64) * width + first.first[rc], nicknames)
-    out[candidates] = (cross_two >= 0.92) | nick
-    return out

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -27,6 +26,7 @@ from .em import pattern_index, run_em
 from .errors import ConfigError, NotFittedError
 from .features import Features
 from .model_io import model_from_json, model_to_json
+from .model_parts import U_PRIOR_PAIRS, ExactValues, TrainingSession, level_rates, total_pairs
 from .priors import fit_source_priors, prior_table
 
 __all__ = ["ExactValues", "FellegiSunter", "TrainingSession"]
@@ -38,46 +38,12 @@ _EPS = 1e-6
 
 #: A training session with fewer candidate pairs than this is too small to trust.
 MIN_SESSION_PAIRS = 50
-#: Random pairs the u prior is worth (see :data:`comparisons.U_PRIORS`).
-U_PRIOR_PAIRS = 1000.0
 #: Rounds of taking drawn true matches out of the random pairs behind u.
 MAX_U_ROUNDS = 5
 #: Pairs scored at once (bounds the float64 weights matrix).
 SCORE_CHUNK = 1_000_000
 #: Pseudo-matches the m prior is worth in EM (see :data:`comparisons.M_PRIORS`).
 PRIOR_STRENGTH = 20.0
-
-
-@dataclass(frozen=True)
-class ExactValues:
-    """Term frequencies kept as codes: per comparison, the code of the value both sides of a
-    pair share (-1 if none) and the adjustment (bits) per value code.  Adjustments are
-    looked up a chunk of pairs at a time, never held as one float per pair and comparison.
-    """
-
-    codes: Mapping[int, np.ndarray]
-    tables: Mapping[int, np.ndarray]
-
-    def __bool__(self) -> bool:
-        return bool(self.tables)
-
-    def adjustments(self, rows: np.ndarray) -> dict[int, np.ndarray]:
-        """The adjustment of each comparison for the pairs at ``rows`` (0 where none)."""
-        out = {}
-        for k, table in self.tables.items():
-            code = self.codes[k][rows]
-            out[k] = np.where(code >= 0, table[np.maximum(code, 0)], 0.0)
-        return out
-
-
-@dataclass(frozen=True)
-class TrainingSession:
-    """Candidate pairs agreeing on ``keys`` (``mask``); m is not learned here for the
-    comparisons in ``excluded`` (those the keys already decide)."""
-
-    keys: tuple[str, ...]
-    mask: np.ndarray
-    excluded: frozenset[int]
 
 
 class FellegiSunter:
@@ -160,7 +126,7 @@ class FellegiSunter:
         priors = [np.asarray(M_PRIORS[c.kind]) for c in self.comparisons]
         random_left, random_right, random_levels = self._random_sample(features, link_within)
         u_priors = [np.asarray(U_PRIORS[c.kind]) for c in self.comparisons]
-        observed_u = _level_rates(random_levels, u_priors)
+        observed_u = level_rates(random_levels, u_priors)
         options: dict[str, Any] = {
             "max_iterations": self.max_iterations,
             "tolerance": self.tolerance,
@@ -193,7 +159,7 @@ class FellegiSunter:
         self.n_iterations_ = overall.iterations
         # EM's rate is among candidate pairs, which blocking chose for agreeing on what the
         # comparisons count again; scores start from the match rate among all pairs.
-        total = _total_pairs(features, link_within)
+        total = total_pairs(features, link_within)
         self.prior_ = float(
             np.clip(self.lambda_ * levels.shape[0] / max(total, 1), _EPS * _EPS, 1 - _EPS)
         )
@@ -223,7 +189,7 @@ class FellegiSunter:
                 if int(drawn.sum()) == self.random_matches_:
                     break
                 self.random_matches_ = int(drawn.sum())
-                self.u_ = _level_rates(random_levels[~drawn], u_priors)
+                self.u_ = level_rates(random_levels[~drawn], u_priors)
         self.tf_ = self._term_frequencies(features)
         self.source_priors_: dict[str, float] = {}
         if pairs is not None and len(pairs[0]):
@@ -471,24 +437,3 @@ class FellegiSunter:
     def load(cls, path: str | Path) -> FellegiSunter:
         """Read a model written by :meth:`save`."""
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
-
-
-def _level_rates(levels: np.ndarray, priors: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Share of known pairs on each level, per comparison, with the u prior worth
-    :data:`U_PRIOR_PAIRS` pairs (it only matters when few pairs could be drawn)."""
-    rates = []
-    for k, prior in enumerate(priors):
-        column = levels[:, k]
-        counts = np.bincount(column[column >= 0], minlength=len(prior)).astype(np.float64)
-        counts += U_PRIOR_PAIRS * prior
-        rates.append(np.asarray(counts / counts.sum(), dtype=np.float64))
-    return rates
-
-
-def _total_pairs(features: Features, link_within: bool) -> int:
-    """Every pair the run could compare: all pairs, or cross-source pairs only."""
-    n = features.n
-    if link_within:
-        return n * (n - 1) // 2
-    per_source = np.bincount(features.source).astype(np.int64)
-    return int((n * n - (per_source**2).sum()) // 2)

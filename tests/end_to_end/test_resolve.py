@@ -158,6 +158,12 @@ def test_stats_time_every_stage_and_progress_goes_to_stderr(data, capsys) -> Non
     for stage in ("load", "features", "blocking", "compare", "fit", "score", "cluster"):
         assert seconds[stage] >= 0.0
     assert set(seconds) <= set(STAGES)
+    peaks = result.stats["peak_mib"]
+    assert set(peaks) == set(seconds)
+    assert all(peak > 0 for peak in peaks.values())
+    assert result.stats["string_comparisons"] == result.stats["candidate_pairs"] * sum(
+        c.kind != "exact" for c in result.model.comparisons
+    )
     assert "singleview" in capsys.readouterr().err
     sv.resolve(data.sources(), settings=sv.Settings(progress=False))
     assert "singleview" not in capsys.readouterr().err

@@ -10,15 +10,10 @@ them in ``result.stats``.
 from __future__ import annotations
 
 import logging
-import sys
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from ..autoconfig import (
     DISTINGUISH,
@@ -29,7 +24,7 @@ from ..autoconfig import (
     choose_groups,
     choose_training,
 )
-from ..blocking import Candidates, agree, block, rule_name
+from ..blocking import Candidates, agree, block
 from ..cluster import customer_ids, guarded_components
 from ..comparisons import Comparison
 from ..errors import ConfigError
@@ -51,59 +46,15 @@ from ..scoring import (
 from ..settings import Settings
 from ..sources import Source, load
 from ..survivorship import build_profiles
+from .pairs import empty_pairs, pairs_frame
+from .timing import STAGES, StageTimer
 
-__all__ = ["LocalEngine", "combine", "score_candidates"]
+__all__ = ["STAGES", "LocalEngine", "combine", "score_candidates"]
 
 logger = logging.getLogger(__name__)
 
 #: Fewer tight candidate pairs than this are too few to fit the probe's model on.
 MIN_PROBE_PAIRS = 1000
-
-
-#: The stages in order, for the progress bar.
-STAGES = ("load", "features", "blocking", "compare", "fit", "probe", "score", "cluster", "profiles")
-
-
-def _peak_mib() -> int | None:
-    """This process's peak resident memory so far, in MiB (None where unknown)."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak // 1024 if sys.platform != "darwin" else peak // 2**20)
-
-
-class _Timer:
-    """Times stages into ``stats["seconds"]`` (a stage run twice adds up) with the peak
-    memory after each in ``stats["peak_mib"]``, logs each at INFO, and shows a progress
-    bar on stderr when ``progress`` (None: when it is a tty)."""
-
-    def __init__(self, progress: bool | None = None) -> None:
-        self.stats: dict[str, Any] = {"seconds": {}}
-        show = sys.stderr.isatty() if progress is None else progress
-        self._bar = tqdm(
-            total=len(STAGES), desc="singleview", unit="stage", disable=not show, leave=False
-        )
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        self._bar.set_postfix_str(name)
-        start = time.perf_counter()
-        yield
-        elapsed = time.perf_counter() - start
-        seconds = self.stats["seconds"]
-        if name not in seconds and name in STAGES:
-            self._bar.update(1)
-        seconds[name] = round(seconds.get(name, 0.0) + elapsed, 4)
-        peak = _peak_mib()
-        if peak is not None:
-            self.stats.setdefault("peak_mib", {})[name] = peak
-        logger.info("stage %s: %.3f s, peak memory %s MiB", name, elapsed, peak)
-
-    def close(self) -> None:
-        """Remove the progress bar."""
-        self._bar.close()
 
 
 def combine(
@@ -164,7 +115,7 @@ class LocalEngine:
         threshold: float,
     ) -> Result:
         """Resolve ``sources`` into clusters and golden profiles."""
-        timer = _Timer(settings.progress)
+        timer = StageTimer(settings.progress)
         try:
             return self._run(
                 sources,
@@ -180,7 +131,7 @@ class LocalEngine:
     def _run(
         self,
         sources: Sequence[Source],
-        timer: _Timer,
+        timer: StageTimer,
         *,
         settings: Settings,
         link_within: bool,
@@ -249,7 +200,7 @@ class LocalEngine:
                 )
 
         model: FellegiSunter | None = None
-        pairs_frame = _empty_pairs()
+        pairs_out = empty_pairs()
         pair_left = pair_right = np.empty(0, dtype=np.int64)
         pair_probability = np.empty(0, dtype=np.float64)
         pair_disagreement = np.empty(0, dtype=np.float64)
@@ -295,7 +246,7 @@ class LocalEngine:
                 probability = np.where(by_rule, 1.0, probability)
             pair_left, pair_right, pair_probability = candidates.left, candidates.right, probability
             pair_disagreement, pair_forced = disagreement, by_rule
-            pairs_frame = _pairs_frame(
+            pairs_out = pairs_frame(
                 records,
                 candidates,
                 rules=rules,
@@ -338,7 +289,7 @@ class LocalEngine:
         return Result(
             clusters=clusters,
             profiles=profiles,
-            pairs=pairs_frame,
+            pairs=pairs_out,
             quarantine=quarantine,
             records=records,
             issues=issues,
@@ -359,7 +310,7 @@ def _probe(
     *,
     rules: list[tuple[str, ...]],
     first_optional: int,
-    timer: _Timer,
+    timer: StageTimer,
     settings: Settings,
     link_within: bool,
     training: list[tuple[str, ...]],
@@ -399,55 +350,3 @@ def _with_probe_columns(stats: pd.DataFrame) -> pd.DataFrame:
     if "used" in stats.columns:
         return stats
     return stats.assign(probed_pairs=stats["new_pairs"], link_rate=np.nan, used=True)
-
-
-def _empty_pairs() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            c: pd.Series(dtype="object")
-            for c in (
-                "source_l",
-                "source_id_l",
-                "source_r",
-                "source_id_r",
-                "match_weight",
-                "match_probability",
-                "matched_by",
-                "blocking_rule",
-            )
-        }
-    )
-
-
-def _pairs_frame(
-    records: pd.DataFrame,
-    candidates: Candidates,
-    *,
-    rules: list[tuple[str, ...]],
-    comparisons: Sequence[Comparison],
-    levels: np.ndarray,
-    weight: np.ndarray,
-    probability: np.ndarray,
-    by_rule: np.ndarray,
-    floor: float,
-) -> pd.DataFrame:
-    keep = probability >= floor
-    left, right = candidates.left[keep], candidates.right[keep]
-    source = records["source"].to_numpy(dtype=object)
-    source_id = records["source_id"].to_numpy(dtype=object)
-    names = np.array([rule_name(r) for r in rules], dtype=object)
-    frame = pd.DataFrame(
-        {
-            "source_l": source[left],
-            "source_id_l": source_id[left],
-            "source_r": source[right],
-            "source_id_r": source_id[right],
-            "match_weight": weight[keep],
-            "match_probability": probability[keep],
-            "matched_by": np.where(by_rule[keep], "rule", "model"),
-            "blocking_rule": names[candidates.rule[keep]],
-        }
-    )
-    for k, comparison in enumerate(comparisons):
-        frame[f"gamma_{comparison.column}"] = levels[keep, k]
-    return frame

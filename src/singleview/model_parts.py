@@ -1,0 +1,69 @@
+"""What the Fellegi-Sunter model takes besides levels: training sessions, term frequencies
+as value codes, and the counting helpers behind u and the prior."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import Features
+
+__all__ = ["U_PRIOR_PAIRS", "ExactValues", "TrainingSession", "level_rates", "total_pairs"]
+
+#: Random pairs the u prior is worth (see :data:`comparisons.U_PRIORS`).
+U_PRIOR_PAIRS = 1000.0
+
+
+@dataclass(frozen=True)
+class ExactValues:
+    """Term frequencies kept as codes: per comparison, the code of the value both sides of a
+    pair share (-1 if none) and the adjustment (bits) per value code.  Adjustments are
+    looked up a chunk of pairs at a time, never held as one float per pair and comparison.
+    """
+
+    codes: Mapping[int, np.ndarray]
+    tables: Mapping[int, np.ndarray]
+
+    def __bool__(self) -> bool:
+        return bool(self.tables)
+
+    def adjustments(self, rows: np.ndarray) -> dict[int, np.ndarray]:
+        """The adjustment of each comparison for the pairs at ``rows`` (0 where none)."""
+        out = {}
+        for k, table in self.tables.items():
+            code = self.codes[k][rows]
+            out[k] = np.where(code >= 0, table[np.maximum(code, 0)], 0.0)
+        return out
+
+
+@dataclass(frozen=True)
+class TrainingSession:
+    """Candidate pairs agreeing on ``keys`` (``mask``); m is not learned here for the
+    comparisons in ``excluded`` (those the keys already decide)."""
+
+    keys: tuple[str, ...]
+    mask: np.ndarray
+    excluded: frozenset[int]
+
+
+def level_rates(levels: np.ndarray, priors: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Share of known pairs on each level, per comparison, with the u prior worth
+    :data:`U_PRIOR_PAIRS` pairs (it only matters when few pairs could be drawn)."""
+    rates = []
+    for k, prior in enumerate(priors):
+        column = levels[:, k]
+        counts = np.bincount(column[column >= 0], minlength=len(prior)).astype(np.float64)
+        counts += U_PRIOR_PAIRS * prior
+        rates.append(np.asarray(counts / counts.sum(), dtype=np.float64))
+    return rates
+
+
+def total_pairs(features: Features, link_within: bool) -> int:
+    """Every pair the run could compare: all pairs, or cross-source pairs only."""
+    n = features.n
+    if link_within:
+        return n * (n - 1) // 2
+    per_source = np.bincount(features.source).astype(np.int64)
+    return int((n * n - (per_source**2).sum()) // 2)
