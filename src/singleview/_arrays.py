@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["factorize_ints", "unique_counts", "unique_first", "unique_sorted"]
+__all__ = ["factorize_ints", "unique_first", "unique_sorted"]
 
 
 def _starts(ordered: np.ndarray) -> np.ndarray:
@@ -32,19 +32,6 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
     """
     ordered = np.sort(values)
     return np.asarray(ordered[_starts(ordered)])
-
-
-def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values, ascending, and how often each occurs.
-
-    Example:
-        >>> [a.tolist() for a in unique_counts(np.array([3, 1, 3]))]
-        [[1, 3], [1, 2]]
-    """
-    ordered = np.sort(values)
-    starts = np.flatnonzero(_starts(ordered))
-    counts = np.diff(np.append(starts, len(ordered)))
-    return ordered[starts], counts.astype(np.int64)
 
 
 def unique_first(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -97,12 +97,11 @@ def _graded(
     scorer: Scorer,
     cuts: tuple[float, ...],
     top: int,
-    transform: Callable[[pd.Series], pd.Series] | None = None,
 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """Levels 1..len(cuts) for similarity cut-offs, ``top`` for exact."""
 
     def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        sim = similarity(values, a, b, scorer, transform=transform, cutoff=min(cuts))
+        sim = similarity(values, a, b, scorer, cutoff=min(cuts))
         level = np.zeros(len(a), dtype=np.int8)
         for rank, cut in enumerate(cuts, start=1):
             level[sim >= cut] = rank

@@ -376,27 +376,23 @@ class FellegiSunter:
         weight = pattern_weight[ids]
         against = pattern_against[ids]
         if tf:
-            adjusted = np.zeros(levels.shape[0], dtype=bool)
             if isinstance(tf, ExactValues):
-                exact = tf
-                for k in exact.tables:
-                    adjusted |= exact.codes[k] >= 0
+                adjusted, part_of = tf.touched(levels.shape[0]), tf.adjustments
             else:
                 given = tf
-                exact = ExactValues({}, {})
+                adjusted = np.zeros(levels.shape[0], dtype=bool)
                 for values in given.values():
                     adjusted |= values != 0
+
+                def part_of(rows: np.ndarray) -> dict[int, np.ndarray]:
+                    return {k: v[rows] for k, v in given.items()}
+
             rows = np.flatnonzero(adjusted)
             # In chunks: the per-comparison weights are float64 (8 bytes per pair and
             # comparison), and tens of millions of pairs must not need them all at once.
             for start in range(0, len(rows), SCORE_CHUNK):
                 chunk = rows[start : start + SCORE_CHUNK]
-                part = (
-                    exact.adjustments(chunk)
-                    if isinstance(tf, ExactValues)
-                    else {k: v[chunk] for k, v in given.items()}
-                )
-                weight[chunk], against[chunk] = self._summed(levels[chunk], part)
+                weight[chunk], against[chunk] = self._summed(levels[chunk], part_of(chunk))
         weight += self.prior_weight if prior is None else prior
         probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
         return weight, probability, against

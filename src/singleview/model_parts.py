@@ -29,6 +29,13 @@ class ExactValues:
     def __bool__(self) -> bool:
         return bool(self.tables)
 
+    def touched(self, n: int) -> np.ndarray:
+        """Which of the ``n`` pairs share a value of some adjusted comparison."""
+        out = np.zeros(n, dtype=bool)
+        for k in self.tables:
+            out |= self.codes[k] >= 0
+        return out
+
     def adjustments(self, rows: np.ndarray) -> dict[int, np.ndarray]:
         """The adjustment of each comparison for the pairs at ``rows`` (0 where none)."""
         out = {}

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .blocking import Candidates, block, count_pairs, first_rule, plan_rule, rule_name
+from .blocking import Candidates, block, plan_rule, rule_name
 from .features import Features
 
 __all__ = ["PROBE_PAIRS", "probe_rules"]
@@ -53,14 +53,15 @@ def _sample_pairs(
     max_block_size: int,
     size: int,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, int] | None:
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]] | None:
     """``size`` distinct pairs drawn uniformly from a rule's blocks without making the
-    others, and the rule's pair count; None when the rule has few pairs (make them all).
+    others, and the rule's blocking stats (``pairs``: its pair count); None when the rule
+    has few pairs (make them all).
 
     Pairs inside a block of ``s`` records are numbered ``0 .. s(s-1)/2 - 1`` in the order
     (0,1), (0,2) ... (1,2) ...; a drawn number is mapped back to its two records.
     """
-    rows, groups, _ = plan_rule(features, rule, link_within=True, max_block_size=max_block_size)
+    rows, groups, stats = plan_rule(features, rule, link_within=True, max_block_size=max_block_size)
     order = np.lexsort((rows, groups))
     rows, groups = rows[order], groups[order]
     if len(rows) == 0:
@@ -69,7 +70,7 @@ def _sample_pairs(
     sizes = np.diff(np.append(starts, len(rows))).astype(np.int64)
     pairs = sizes * (sizes - 1) // 2
     cumulative = np.cumsum(pairs)
-    total = int(cumulative[-1])
+    total = int(cumulative[-1])  # == stats["pairs"]
     if total <= 2 * size:
         return None
     drawn = np.sort(rng.choice(total, size=size, replace=False))
@@ -86,7 +87,7 @@ def _sample_pairs(
     j = t - i * (2 * s - i - 1) // 2 + i + 1
     first = rows[starts[blocks] + i]
     second = rows[starts[blocks] + j]
-    return np.minimum(first, second), np.maximum(first, second), total
+    return np.minimum(first, second), np.maximum(first, second), stats
 
 
 def probe_rules(
@@ -113,8 +114,8 @@ def probe_rules(
     """
     n = np.int64(max(features.n, 1))
     rng = np.random.default_rng(random_state)
-    known = base.left * n + base.right
-    key_parts, rule_parts = [known], [base.rule.astype(np.int16)]
+    known = base.left * n + base.right  # ascending, grows with each rule kept
+    kept: list[tuple[np.ndarray, int]] = []  # (the pairs a kept rule adds, its index)
     rows = []
     for index in range(first_optional, len(rules)):
         rule = rules[index]
@@ -129,16 +130,16 @@ def probe_rules(
             take = min(sample_size, len(new))
             chosen = np.sort(rng.choice(len(new), size=take, replace=False)) if take else new[:0]
             sample = new[chosen]
-            stats_row = found.stats.iloc[0].to_dict()
+            stats_row = {str(k): v for k, v in found.stats.iloc[0].items()}
             expected = len(new)
         else:  # score a uniform sample of the rule's pairs that are not candidates yet
-            lo, hi, total = sampled
+            lo, hi, plan_stats = sampled
+            stats_row = {"rule": rule_name(rule), **plan_stats}
             keys = lo * n + hi
             fresh = _missing_mask(known, keys)
             sample = keys[fresh]
             take = len(sample)
-            expected = round(total * float(fresh.mean()))
-            stats_row = {}
+            expected = round(plan_stats["pairs"] * float(fresh.mean()))
             new = None
         linked = probability_of(sample // n, sample % n) >= threshold
         rate = float(linked.mean()) if take else 0.0
@@ -146,15 +147,6 @@ def probe_rules(
         if used and new is None:
             found = block(features, [rule], link_within=link_within, max_block_size=max_block_size)
             new = _missing_from(known, found.left * n + found.right)
-            stats_row = found.stats.iloc[0].to_dict()
-        if not stats_row:
-            stats_row = (
-                count_pairs(
-                    features, [rule], link_within=link_within, max_block_size=max_block_size
-                )
-                .iloc[0]
-                .to_dict()
-            )
         probed = len(new) if new is not None else expected
         logger.info(
             "blocking probe %r: %d new pairs, %d scored, link rate %.5f -> %s",
@@ -167,12 +159,14 @@ def probe_rules(
         stats_row |= {"probed_pairs": probed, "link_rate": rate, "used": used}
         rows.append(stats_row)
         if used and new is not None:
-            known = np.sort(np.concatenate([known, new]), kind="stable")
-            key_parts.append(new)
-            rule_parts.append(np.full(len(new), index, dtype=np.int16))
-    keys, found_by = first_rule(
-        np.concatenate(key_parts), np.concatenate(rule_parts), n=int(n), n_rules=len(rules)
-    )
+            known = np.sort(np.concatenate([known, new]))
+            kept.append((new, index))
+    # Each pair's rule: the base's, or the kept rule that added it (the sets are disjoint).
+    found_by = np.empty(len(known), dtype=np.int16)
+    found_by[np.searchsorted(known, base.left * n + base.right)] = base.rule
+    for new, index in kept:
+        found_by[np.searchsorted(known, new)] = index
+    keys = known
     core = base.stats.iloc[:first_optional].assign(
         probed_pairs=base.stats["new_pairs"].iloc[:first_optional], link_rate=np.nan, used=True
     )

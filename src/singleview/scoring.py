@@ -20,7 +20,6 @@ __all__ = [
     "compare_pairs",
     "extend_compared",
     "fit_compared",
-    "score_candidates",
     "score_compared",
 ]
 
@@ -149,23 +148,3 @@ def score_compared(
     return model.score_with_disagreement(
         compared.levels, ExactValues(compared.exact, tables), prior
     )
-
-
-def score_candidates(
-    features: Features,
-    candidates: Candidates,
-    model: FellegiSunter,
-    *,
-    fit: bool,
-    link_within: bool,
-    training: Sequence[Sequence[str]] = (),
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Levels for every candidate pair, then match weights, probabilities and disagreement.
-
-    With ``fit`` the model is first trained on these pairs (see :func:`fit_compared`).
-    """
-    compared = compare_pairs(features, model, candidates.left, candidates.right)
-    if fit:
-        fit_compared(features, compared, model, link_within=link_within, training=training)
-    weight, probability, disagreement = score_compared(features, compared, model)
-    return compared.levels, weight, probability, disagreement

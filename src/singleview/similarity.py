@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 from rapidfuzz import process
 
 from ._arrays import factorize_ints, unique_sorted
@@ -28,7 +27,6 @@ def similarity(
     b: np.ndarray,
     scorer: Scorer,
     *,
-    transform: Callable[[pd.Series], pd.Series] | None = None,
     cutoff: float | None = None,
 ) -> np.ndarray:
     """``scorer`` on each pair of codes (both >= 0; 0 elsewhere), computed once per
@@ -42,10 +40,7 @@ def similarity(
     ok = np.flatnonzero(both & (a != b))
     if len(ok) == 0 and len(same) == 0:
         return out
-    strings = pd.Series(values, dtype="object")
-    if transform is not None:
-        strings = transform(strings)
-    texts = strings.to_numpy(dtype=object)
+    texts = np.asarray(values, dtype=object)
     if len(same):
         text = texts[a[same[0]]]
         out[same] = scorer(text, text)  # a scorer's value for identical strings

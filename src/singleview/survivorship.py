@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._arrays import factorize_ints
 from .schema import MULTI_VALUED_FIELDS, NAME_FIELDS
 from .settings import SurvivorshipSettings
 
@@ -62,20 +63,23 @@ def _codes(values: pd.Series) -> np.ndarray:
 
 
 def _chosen(
-    customer: np.ndarray, keys: dict[str, np.ndarray], rule: str, rows: np.ndarray
+    customer: np.ndarray,
+    keys: dict[str, np.ndarray],
+    order: tuple[str, ...],
+    rows: np.ndarray,
+    first: tuple[np.ndarray, ...] = (),
 ) -> np.ndarray:
-    """Of the candidate ``rows``, the chosen one per customer (ascending customer)."""
-    columns = [keys[k.lstrip("-")][rows] for k in _ORDERS.get(rule, _ORDERS["first_non_null"])]
-
-    order_keys = _ORDERS.get(rule, _ORDERS["first_non_null"])
-    signed = [-c if k.startswith("-") else c for k, c in zip(order_keys, columns, strict=True)]
-    extra = [keys["initial"][rows]] if "initial" in keys else []
+    """Of the candidate ``rows``, the chosen one per customer (ascending customer): the
+    ``first`` arrays (smallest first) decide before the ``order`` keys (see
+    :data:`_ORDERS`)."""
+    signed = [-keys[k[1:]][rows] if k.startswith("-") else keys[k][rows] for k in order]
     # np.lexsort sorts by the last key first.
-    order = np.lexsort([*reversed(signed), *extra, customer[rows]])
-    ranked = rows[order]
-    first = np.ones(len(ranked), dtype=bool)
-    first[1:] = customer[ranked[1:]] != customer[ranked[:-1]]
-    return np.asarray(ranked[first])
+    ranked = rows[
+        np.lexsort([*reversed(signed), *(f[rows] for f in reversed(first)), customer[rows]])
+    ]
+    new = np.ones(len(ranked), dtype=bool)
+    new[1:] = customer[ranked[1:]] != customer[ranked[:-1]]
+    return np.asarray(ranked[new])
 
 
 def _field_keys(
@@ -109,6 +113,9 @@ def build_profiles(
     customers = np.asarray(uniques, dtype=object)
     sources = records["source"].astype("object").to_numpy()
     source_ids = records["source_id"].astype("object").to_numpy()
+    source_code, source_names = pd.factorize(records["source"], sort=True)
+    source_code = np.asarray(source_code, dtype=np.int64)
+    names = np.asarray(source_names, dtype=object)
     updated = pd.to_datetime(records["updated_at"]).to_numpy(dtype="datetime64[ns]")
     base_keys = {
         # A missing time is older than any (and stays so when negated for newest first).
@@ -116,16 +123,20 @@ def build_profiles(
             np.isnat(updated), np.iinfo(np.int64).min + 1, updated.astype(np.int64)
         ),
         "priority": records["source"].map(priority).fillna(0).to_numpy(dtype=np.int64),
-        "tie": np.lexsort((_codes(records["source_id"]), _codes(records["source"]))).argsort(),
+        "tie": np.lexsort((_codes(records["source_id"]), source_code)).argsort(),
     }
     profiles = pd.DataFrame(
         {"customer_id": customers, "n_records": np.bincount(customer, minlength=len(customers))}
     )
-    source_code = _codes(records["source"])
-    names = np.asarray(pd.factorize(records["source"], sort=True)[1], dtype=object)
-    present = np.zeros((len(customers), len(names)), dtype=bool)
-    present[customer, source_code] = True
-    profiles["sources"] = [",".join(names[row]) for row in present]
+    # Sources per customer: a bit per source, each distinct set of bits joined once.
+    bits = np.zeros(len(customers), dtype=np.int64)
+    np.bitwise_or.at(bits, customer, np.left_shift(1, source_code))
+    which, sets = factorize_ints(bits)
+    joined = np.array(
+        [",".join(names[(s >> np.arange(len(names))) & 1 == 1]) for s in sets.tolist()],
+        dtype=object,
+    )
+    profiles["sources"] = joined[which]
     fields = [c for c in records.columns if c not in ("source", "source_id", "updated_at")]
     group = [f for f in settings.address_group if f in fields]
     columns: dict[str, np.ndarray] = {}
@@ -161,26 +172,19 @@ def build_profiles(
         ).items():
             keys[name] = np.zeros(len(values), dtype=np.int64)
             keys[name][known] = column
-        take(
-            field,
-            row_of,
-            values.to_numpy(dtype=object),
-            _chosen(customer[row_of], keys, rule, known),
-        )
+        initial = (keys["initial"],) if "initial" in keys else ()
+        order = _ORDERS.get(rule, _ORDERS["first_non_null"])
+        chosen = _chosen(customer[row_of], keys, order, known, first=initial)
+        take(field, row_of, values.to_numpy(dtype=object), chosen)
 
     if group:
         rule = settings.rules.get(group[0], DEFAULT_RULES.get(group[0], _FALLBACK_RULE))
         filled = records[group].notna().sum(axis=1).to_numpy(dtype=np.int64)
-        keys = base_keys | {"complete": filled}
         order = _ORDERS.get(
             "most_recent" if rule == "most_frequent" else rule, _ORDERS["first_non_null"]
         )
-        rows = np.flatnonzero(filled > 0)
-        signed = [-keys[k[1:]][rows] if k.startswith("-") else keys[k][rows] for k in order]
-        ranked = rows[np.lexsort([*reversed(signed), -filled[rows], customer[rows]])]
-        first = np.ones(len(ranked), dtype=bool)
-        first[1:] = customer[ranked[1:]] != customer[ranked[:-1]]
-        chosen = ranked[first]
+        # The most complete address first, then the rule.
+        chosen = _chosen(customer, base_keys, order, np.flatnonzero(filled > 0), first=(-filled,))
         row_of = np.arange(len(records))
         for field in group:
             texts = records[field].to_numpy(dtype=object)

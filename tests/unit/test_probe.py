@@ -33,11 +33,11 @@ def _same_postcode(features):
     return probability
 
 
-def test_rules_with_matches_are_kept_and_the_rest_dropped() -> None:
-    features = _features()
-    rules = [("last_name",), ("postcode",), ("city",)]
+def _probe(features, rules, **options):
+    """The first rule as the base, the others probed, pairs sharing a postcode linking."""
     base = block(features, rules[:1], link_within=True, max_block_size=1000)
-    got = probe_rules(
+    settings = {"min_yield": 0.01, "threshold": 0.5, "random_state": 0} | options
+    return probe_rules(
         features,
         base,
         rules,
@@ -45,10 +45,13 @@ def test_rules_with_matches_are_kept_and_the_rest_dropped() -> None:
         _same_postcode(features),
         link_within=True,
         max_block_size=1000,
-        min_yield=0.01,
-        threshold=0.5,
-        random_state=0,
+        **settings,
     )
+
+
+def test_rules_with_matches_are_kept_and_the_rest_dropped() -> None:
+    features = _features()
+    got = _probe(features, [("last_name",), ("postcode",), ("city",)])
     stats = got.stats.set_index("rule")
     assert stats.loc["postcode", "used"]
     assert not stats.loc["city", "used"]
@@ -61,30 +64,27 @@ def test_rules_with_matches_are_kept_and_the_rest_dropped() -> None:
     assert stats.loc["city", "new_pairs"] == 0 < stats.loc["city", "probed_pairs"]
     assert got.stats["new_pairs"].sum() == len(got)
     assert all(np.diff(got.left * features.n + got.right) > 0)
+    # each pair names the rule that added it
+    assert got.rule[np.flatnonzero((got.left == 2) & (got.right == 3))].tolist() == [1]
+    assert np.bincount(got.rule, minlength=3).tolist() == got.stats["new_pairs"].tolist()
 
 
 def test_probe_samples_are_seeded() -> None:
     features = _features(200)
-    rules = [("last_name",), ("city",)]
-    base = block(features, rules[:1], link_within=True, max_block_size=1000)
-    rates = [
-        probe_rules(
+    runs = [
+        _probe(
             features,
-            base,
-            rules,
-            1,
-            _same_postcode(features),
-            link_within=True,
-            max_block_size=1000,
+            [("last_name",), ("city",)],
             min_yield=0.5,
-            threshold=0.5,
             random_state=seed,
             sample_size=3000,
-        )
-        .stats["link_rate"]
-        .iloc[1]
+        ).stats
         for seed in (1, 1, 2)
     ]
+    # city has ~9,900 pairs: more than twice the sample, so it is sampled, not made
+    assert runs[0]["rule"].tolist() == ["last_name", "city"]
+    assert runs[0]["pairs"].iloc[1] > 2 * 3000
+    rates = [stats["link_rate"].iloc[1] for stats in runs]
     assert rates[0] == rates[1]
     assert 0 < rates[0] < 0.05
     assert rates[0] != rates[2]
@@ -96,10 +96,10 @@ def test_sampled_pairs_are_distinct_pairs_of_the_rule() -> None:
     features = _features(200)
     everything = block(features, [("city",)], link_within=True, max_block_size=1000)
     pairs = set(zip(everything.left.tolist(), everything.right.tolist(), strict=True))
-    left, right, total = _sample_pairs(
+    left, right, stats = _sample_pairs(
         features, ("city",), max_block_size=1000, size=2000, rng=np.random.default_rng(0)
     )
-    assert total == len(pairs)
+    assert stats["pairs"] == len(pairs)
     drawn = list(zip(left.tolist(), right.tolist(), strict=True))
     assert len(set(drawn)) == len(drawn) == 2000
     assert set(drawn) <= pairs

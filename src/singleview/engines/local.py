@@ -40,7 +40,6 @@ from ..scoring import (
     compare_pairs,
     extend_compared,
     fit_compared,
-    score_candidates,
     score_compared,
 )
 from ..settings import Settings
@@ -49,7 +48,7 @@ from ..survivorship import build_profiles
 from .pairs import empty_pairs, pairs_frame
 from .timing import STAGES, StageTimer
 
-__all__ = ["STAGES", "LocalEngine", "combine", "score_candidates"]
+__all__ = ["STAGES", "LocalEngine", "combine"]
 
 logger = logging.getLogger(__name__)
 
