@@ -20,12 +20,15 @@ from .errors import (
     SchemaError,
     SingleViewError,
     SourceError,
+    StoreBusyError,
+    StoreError,
 )
 from .evaluate import Scores, evaluate
 from .model import FellegiSunter
 from .pipeline import resolve
 from .result import Result
 from .settings import ComparisonSettings, Settings, SurvivorshipSettings
+from .store import IdentityStore, IngestReport
 from .sources import (
     CallCentreSource,
     CrmSource,
@@ -51,6 +54,8 @@ __all__ = [
     "DataError",
     "FellegiSunter",
     "FrameSource",
+    "IdentityStore",
+    "IngestReport",
     "LocalEngine",
     "NotFittedError",
     "ParquetSource",
@@ -62,6 +67,8 @@ __all__ = [
     "Source",
     "SourceError",
     "SourceOptions",
+    "StoreBusyError",
+    "StoreError",
     "StoreSource",
     "SurvivorshipSettings",
     "WebSource",

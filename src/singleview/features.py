@@ -224,6 +224,21 @@ class Features:
         both = lo >= 0
         combined = np.where(both, lo * (len(union) + 1) + hi, -1)
         codes, values = pd.factorize(pd.Series(combined).where(both), use_na_sentinel=True)
+        # Values spelt from the two keys (not from this frame's codes), so the same names
+        # give the same value in any batch (an identity store hashes them).
+        pair = np.asarray(values, dtype=np.int64)
+        spelt = union.to_numpy(dtype=object)
+        values = np.asarray(
+            [
+                f"{min(a, b)}\x1f{max(a, b)}"
+                for a, b in zip(
+                    spelt[pair // (len(union) + 1)].tolist(),
+                    spelt[pair % (len(union) + 1)].tolist(),
+                    strict=True,
+                )
+            ],
+            dtype=object,
+        )
         return Coded(codes.astype(np.int32).reshape(-1, 1), np.asarray(values, dtype=object))
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .schema import ID_PREFIX, MULTI_VALUED_FIELDS
 
-__all__ = ["GENERIC_REASON", "drop_generic_values"]
+__all__ = ["GENERIC_REASON", "drop_generic_values", "find_generic_values", "remove_values"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,16 +52,35 @@ def _generic(records: pd.DataFrame, column: str, others: list[str], max_names: i
     return generic
 
 
-def drop_generic_values(
-    records: pd.DataFrame, *, max_names: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Records without generic identifier values, and the issue counts of what was removed."""
+def find_generic_values(records: pd.DataFrame, *, max_names: int) -> dict[str, set[object]]:
+    """Per identifier column, its generic values (see the module docstring)."""
     if max_names <= 0 or records.empty or "last_name" not in records:
-        return records, pd.DataFrame(columns=["source", "field", "reason", "count"])
+        return {}
     columns = [c for c in records.columns if c in MULTI_VALUED_FIELDS or c.startswith(ID_PREFIX)]
     identity = ["last_name", *columns]
     # Decide every column on the original records, then remove.
     found = {c: _generic(records, c, [o for o in identity if o != c], max_names) for c in columns}
+    return {c: values for c, values in found.items() if values}
+
+
+def drop_generic_values(
+    records: pd.DataFrame, *, max_names: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Records without generic identifier values, and the issue counts of what was removed."""
+    return remove_values(records, find_generic_values(records, max_names=max_names))
+
+
+def remove_values(
+    records: pd.DataFrame, found: dict[str, set[object]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Records without the ``found`` values (column -> values), and issue counts.
+
+    An identity store removes the generic values found when its model was trained from
+    every later batch, so a record is matched the same way whichever batch brings it.
+    """
+    found = {c: v for c, v in found.items() if v and c in records.columns}
+    if not found or records.empty:
+        return records, pd.DataFrame(columns=["source", "field", "reason", "count"])
     out = records.copy()
     issues = []
     for column, generic in found.items():
@@ -79,17 +98,18 @@ def drop_generic_values(
             hit = out[column].isin(generic).to_numpy()
             counts = out.loc[hit, "source"].value_counts()
             out.loc[hit, column] = None
+        if not int(counts.sum()):
+            continue
         for source, count in counts.items():
             issues.append(
                 {"source": source, "field": column, "reason": GENERIC_REASON, "count": int(count)}
             )
         logger.warning(
-            "%s: %d generic values removed from %d records (each seen with more than %d "
+            "%s: %d generic values removed from %d records (each seen with too many "
             "values of another identity field)",
             column,
             len(generic),
             int(counts.sum()),
-            max_names,
         )
     frame = pd.DataFrame(issues, columns=["source", "field", "reason", "count"])
     return out, frame

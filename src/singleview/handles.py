@@ -20,11 +20,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["names_from_email", "split_handle"]
+__all__ = ["NameSpellings", "name_spellings", "names_from_email", "split_handle"]
 
 logger = logging.getLogger(__name__)
 
@@ -94,30 +95,63 @@ def split_handle(
     return None
 
 
-def names_from_email(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+class NameSpellings(NamedTuple):
+    """What handles are read against: the named records' first and last names.
+
+    ``firsts``/``lasts``: letters-only form -> most common spelling; ``first_counts`` /
+    ``last_counts``: letters-only form -> records carrying it; ``named``: named records.
+    An identity store keeps the spellings of its training load, so a handle reads the same
+    whichever batch brings it.
+    """
+
+    firsts: dict[str, str]
+    first_counts: dict[str, int]
+    lasts: dict[str, str]
+    last_counts: dict[str, int]
+    named: int
+
+
+def name_spellings(records: pd.DataFrame) -> NameSpellings | None:
+    """The spellings of the records' first and last names; None without names."""
+    if not {"first_name", "last_name"} <= set(records.columns) or len(records) == 0:
+        return None
+    first, last = records["first_name"], records["last_name"]
+    named = (first.notna() & last.notna()).to_numpy()
+    if not named.any():
+        return None
+    firsts, first_counts = _spellings(first[named])
+    lasts, last_counts = _spellings(last[named])
+    return NameSpellings(firsts, first_counts, lasts, last_counts, int(named.sum()))
+
+
+def names_from_email(
+    records: pd.DataFrame, spellings: NameSpellings | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
     """``records`` with first and last names filled from e-mail handles where both are
     missing, and a mask of the records that got one.  Returns ``records`` itself when none
-    did."""
+    did.  Handles are read against ``spellings`` (default: those of ``records``)."""
     none = np.zeros(len(records), dtype=bool)
     needed = {"first_name", "last_name", "email"}
     if not needed <= set(records.columns) or len(records) == 0:
         return records, none
     first, last = records["first_name"], records["last_name"]
-    named = (first.notna() & last.notna()).to_numpy()
     emails = records["email"]
     has_email = np.fromiter(
         (isinstance(t, tuple) and len(t) > 0 for t in emails), dtype=bool, count=len(records)
     )
     nameless = first.isna().to_numpy() & last.isna().to_numpy() & has_email
-    if not nameless.any() or not named.any():
+    if not nameless.any():
         return records, none
-    firsts, first_counts = _spellings(first[named])
-    lasts, last_counts = _spellings(last[named])
+    if spellings is None:
+        spellings = name_spellings(records)
+    if spellings is None:
+        return records, none
+    firsts, first_counts, lasts, last_counts, named_total = spellings
     rows = np.flatnonzero(nameless)
     exploded = emails.iloc[rows].explode()
     locals_ = exploded.astype("object").str.split("@", n=1).str[0].str.lower()
     distinct = pd.unique(locals_.dropna().to_numpy(dtype=object))
-    named_total = max(int(named.sum()), 1)
+    named_total = max(named_total, 1)
     parsed = {
         v: split
         for v in distinct

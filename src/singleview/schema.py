@@ -44,6 +44,7 @@ import pandas as pd
 
 __all__ = [
     "CANONICAL_FIELDS",
+    "DELETED_REASON",
     "DATE_FIELDS",
     "EXTRA_PREFIX",
     "ID_PREFIX",
@@ -106,6 +107,9 @@ ID_PREFIX = "id_"
 EXTRA_PREFIX = "extra_"
 
 QUARANTINE_COLUMNS: tuple[str, ...] = ("source", "source_id", "reason", "row")
+#: The quarantine reason of a row its source reports as deleted (see
+#: ``SourceOptions.deleted_column``): not a customer any more, and erased from a store.
+DELETED_REASON = "deleted"
 ISSUE_COLUMNS: tuple[str, ...] = ("source", "field", "reason", "count")
 
 

@@ -116,8 +116,37 @@ class LocalEngine:
         """Resolve ``sources`` into clusters and golden profiles."""
         timer = StageTimer(settings.progress)
         try:
+            with timer.stage("load"):
+                loaded = combine(sources)
             return self._run(
-                sources,
+                loaded,
+                timer,
+                settings=settings,
+                link_within=link_within,
+                random_state=random_state,
+                threshold=threshold,
+            )
+        finally:
+            timer.close()
+
+    def run_records(
+        self,
+        records: pd.DataFrame,
+        *,
+        priority: dict[str, int],
+        settings: Settings,
+        link_within: bool,
+        random_state: int,
+        threshold: float,
+    ) -> Result:
+        """Resolve records already loaded (canonical order: sorted by source, source id);
+        the identity store trains its model this way on what it holds."""
+        timer = StageTimer(settings.progress)
+        rows_in = records["source"].value_counts().to_dict()
+        loaded = (records, empty_quarantine(), empty_issues(), rows_in, priority)
+        try:
+            return self._run(
+                loaded,
                 timer,
                 settings=settings,
                 link_within=link_within,
@@ -129,7 +158,7 @@ class LocalEngine:
 
     def _run(
         self,
-        sources: Sequence[Source],
+        loaded: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int], dict[str, int]],
         timer: StageTimer,
         *,
         settings: Settings,
@@ -137,8 +166,8 @@ class LocalEngine:
         random_state: int,
         threshold: float,
     ) -> Result:
+        records, quarantine, issues, rows_in, priority = loaded
         with timer.stage("load"):
-            records, quarantine, issues, rows_in, priority = combine(sources)
             records, generic = drop_generic_values(records, max_names=settings.max_names_per_value)
             issues = pd.concat([issues, generic], ignore_index=True) if len(generic) else issues
         timer.stats["records"] = len(records)

@@ -53,6 +53,7 @@ class AdapterSource(MappedSource):
         dayfirst: bool | None = None,
         priority: int = 0,
         batch_size: int = 100_000,
+        deleted_column: str | None = None,
     ) -> None:
         name = self.default_name if name is None else name
         merged_columns = {**self.default_columns, **(columns or {})}
@@ -67,6 +68,7 @@ class AdapterSource(MappedSource):
             dayfirst=self.default_dayfirst if dayfirst is None else dayfirst,
             priority=priority,
             batch_size=batch_size,
+            deleted_column=deleted_column,
         )
         self.data: pd.DataFrame | Path
         if isinstance(data, pd.DataFrame):

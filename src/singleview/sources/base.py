@@ -22,6 +22,7 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from singleview.errors import SourceError
+from singleview.sources.records import record_hash
 from singleview.schema import (
     CANONICAL_FIELDS,
     DATE_FIELDS,
@@ -56,6 +57,10 @@ class SourceOptions(BaseModel):
         Survivorship weight: a larger number means a more trusted source.
     batch_size:
         Rows per batch handed to :meth:`Source.normalise`.
+    deleted_column:
+        A column flagging rows the system has deleted (``true``/``1``/``yes``/``deleted``).
+        Such rows are quarantined with reason ``"deleted"``; an identity store removes the
+        record and everything derived from it.
 
     >>> SourceOptions(region="GB", dayfirst=True).region
     'GB'
@@ -67,6 +72,7 @@ class SourceOptions(BaseModel):
     dayfirst: bool = False
     priority: int = 0
     batch_size: int = Field(default=100_000, gt=0)
+    deleted_column: str | None = None
 
     @field_validator("region")
     @classmethod
@@ -226,7 +232,7 @@ def _supersede(records: pd.DataFrame, source_name: str) -> tuple[pd.DataFrame, p
             # NaT sorts first, i.e. counts as the oldest.
             "updated_at": dupes["updated_at"],
             # A hash of the row's values breaks exact ties without looking at row order.
-            "tiebreak": pd.util.hash_pandas_object(dupes.astype(str), index=False),
+            "tiebreak": record_hash(dupes),
         },
         index=dupes.index,
     ).sort_values(["source_id", "updated_at", "tiebreak"], na_position="first", kind="mergesort")

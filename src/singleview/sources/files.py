@@ -105,6 +105,7 @@ class _FileSource(MappedSource):
         dayfirst: bool = False,
         priority: int = 0,
         batch_size: int = 100_000,
+        deleted_column: str | None = None,
     ) -> None:
         super().__init__(
             name=name,
@@ -116,6 +117,7 @@ class _FileSource(MappedSource):
             dayfirst=dayfirst,
             priority=priority,
             batch_size=batch_size,
+            deleted_column=deleted_column,
         )
         self.path: Path = _existing(path, name)
         self.mapping.check(read_header(self.path, source=name))

@@ -69,6 +69,7 @@ class FrameSource(MappedSource):
         dayfirst: bool = False,
         priority: int = 0,
         batch_size: int = 100_000,
+        deleted_column: str | None = None,
     ) -> None:
         super().__init__(
             name=name,
@@ -80,6 +81,7 @@ class FrameSource(MappedSource):
             dayfirst=dayfirst,
             priority=priority,
             batch_size=batch_size,
+            deleted_column=deleted_column,
         )
         if not isinstance(data, pd.DataFrame):
             msg = f"source {name!r}: data must be a pandas DataFrame, got {type(data).__name__}"

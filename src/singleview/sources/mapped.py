@@ -19,14 +19,21 @@ import pandas as pd
 from pydantic import ValidationError
 
 from singleview import normalise as nz
-from singleview.errors import ConfigError
-from singleview.schema import CANONICAL_FIELDS, DATE_FIELDS, MULTI_VALUED_FIELDS, Normalised
+from singleview.errors import ConfigError, SchemaError
+from singleview.schema import (
+    CANONICAL_FIELDS,
+    DATE_FIELDS,
+    DELETED_REASON,
+    MULTI_VALUED_FIELDS,
+    Normalised,
+)
 from singleview.sources.base import SourceOptions, empty_records
 from singleview.sources.mapping import ColumnMapping, ColumnsArg, NamedColumnsArg
 from singleview.sources.records import (
     IssueCounter,
     as_text,
     clean_identifier,
+    deleted_flags,
     missing_text,
     quarantine_rows,
     to_tuples,
@@ -101,13 +108,19 @@ class MappedSource:
         dayfirst: bool = False,
         priority: int = 0,
         batch_size: int = 100_000,
+        deleted_column: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             msg = "a source needs a non-empty name"
             raise ConfigError(msg)
         self.name: str = name
         self.options: SourceOptions = make_options(
-            name, region=region, dayfirst=dayfirst, priority=priority, batch_size=batch_size
+            name,
+            region=region,
+            dayfirst=dayfirst,
+            priority=priority,
+            batch_size=batch_size,
+            deleted_column=deleted_column,
         )
         self.mapping: ColumnMapping = ColumnMapping.build(
             source=name, id_column=id_column, columns=columns, ids=ids, extra=extra
@@ -157,6 +170,13 @@ class MappedSource:
             raise ConfigError(msg)
         mapping = self.mapping
         mapping.check(batch)
+        deleted_column = self.options.deleted_column
+        if deleted_column is not None and deleted_column not in batch.columns:
+            msg = (
+                f"source {self.name!r}: deleted_column {deleted_column!r} is not a column "
+                "of the data"
+            )
+            raise SchemaError(msg)
         if batch.empty:
             return Normalised(records=self.empty_records())
         batch = batch.reset_index(drop=True)
@@ -177,6 +197,10 @@ class MappedSource:
         self.refine(batch, fields)
         records = self._assemble(source_id, fields)
         reasons = self._quarantine_reasons(records)
+        if deleted_column is not None:
+            # A deletion is reported, not matched: the identity store removes the record.
+            gone = deleted_flags(batch[deleted_column]) & records["source_id"].notna()
+            reasons = reasons.where(~gone, DELETED_REASON)
         keep = reasons.isna()
         return Normalised(
             records=records[keep].reset_index(drop=True),
@@ -260,12 +284,22 @@ class MappedSource:
 
 
 def make_options(
-    source: str, *, region: str | None, dayfirst: bool, priority: int, batch_size: int
+    source: str,
+    *,
+    region: str | None,
+    dayfirst: bool,
+    priority: int,
+    batch_size: int,
+    deleted_column: str | None = None,
 ) -> SourceOptions:
     """Build :class:`SourceOptions`, turning validation errors into a :class:`ConfigError`."""
     try:
         return SourceOptions(
-            region=region, dayfirst=dayfirst, priority=priority, batch_size=batch_size
+            region=region,
+            dayfirst=dayfirst,
+            priority=priority,
+            batch_size=batch_size,
+            deleted_column=deleted_column,
         )
     except ValidationError as exc:
         problems = "; ".join(

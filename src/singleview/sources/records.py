@@ -20,6 +20,8 @@ __all__ = [
     "as_text",
     "blank_to_na",
     "clean_identifier",
+    "deleted_flags",
+    "record_hash",
     "missing_text",
     "quarantine_rows",
     "to_tuples",
@@ -66,6 +68,31 @@ def _to_string(values: pd.Series) -> pd.Series:
     rendered = _to_string(numbers.astype("float64"))
     text = values.astype(str).where(values.notna())
     return as_text(rendered.where(numbers.notna(), text))
+
+
+def record_hash(records: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash (uint64) of each record's values, the same however missing values are
+    spelt (None, NaN, NaT): it breaks ties between versions of a record, in a load and in
+    an identity store alike."""
+    if len(records) == 0:
+        return np.empty(0, dtype=np.uint64)
+    text = records.astype(object).where(records.notna(), None).astype(str)
+    return np.asarray(pd.util.hash_pandas_object(text, index=False), dtype=np.uint64)
+
+
+_DELETED_WORDS = frozenset({"true", "t", "1", "yes", "y", "deleted", "d", "x"})
+
+
+def deleted_flags(values: pd.Series) -> pd.Series:
+    """True where a deleted-flag column says the row is deleted (booleans, 1/0, yes/no,
+    true/false, ``deleted``); blanks and anything else are not deletions."""
+    codes, distinct = pd.factorize(values.astype(object), use_na_sentinel=True)
+    words = [str(v).strip().lower() for v in distinct]
+    # A float column of 1.0/0.0 reads as "1.0": compare numbers by value.
+    hit = np.array(
+        [w in _DELETED_WORDS or w in {"1.0", "1.00"} for w in words] + [False], dtype=bool
+    )
+    return pd.Series(hit[codes], index=values.index)
 
 
 def clean_identifier(values: pd.Series, *, placeholders: bool) -> tuple[pd.Series, pd.Series]:

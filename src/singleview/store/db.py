@@ -1,0 +1,228 @@
+"""The identity store's DuckDB file: schema, version check, locking, frames in and out.
+
+Tables (schema version :data:`SCHEMA_VERSION`)::
+
+    meta        key, value            schema_version, singleview version, counters, settings
+    context     body                  the frozen matching context (JSON; see context.py)
+    sources     source, priority      survivorship priority per source
+    records     record_key, first_seen, content_hash, then the canonical record columns
+                (e-mails and phones as VARCHAR[]; id_* and extra_* columns as they come)
+    block_keys  rule, key, record_key 64-bit hashes of each record's blocking-key values
+    edges       a, b, probability, disagreement, forced   every scored candidate pair, a < b
+    clusters    record_key, customer_id, component        component: its smallest record_key
+    customers   customer_id, created_seq                  live customers
+    issued_ids  customer_id           every id ever issued (an id is never reused)
+    profiles    customer_id, n_records, sources, then value + provenance per field
+    overrides   seq, kind, a, b       force_merge / force_split between two record keys
+    events      seq, logged_at, kind, customer_id, other_id, records   the id history (no PII)
+
+DuckDB lets one process write, or several read, a file at a time.  The store opens the
+file for each operation and closes it after, so other processes are locked out only while
+an operation runs; an open that meets another process's lock is retried until the store's
+``timeout`` and then fails with :class:`~singleview.errors.StoreBusyError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import StoreBusyError, StoreError
+from ..schema import MULTI_VALUED_FIELDS
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "compact",
+    "connect",
+    "create_schema",
+    "frame_to_arrow",
+    "has_table",
+    "read_records",
+    "write_frame",
+]
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_DDL = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE context (body VARCHAR);
+CREATE TABLE sources (source VARCHAR PRIMARY KEY, priority BIGINT);
+CREATE TABLE block_keys (rule SMALLINT, key BIGINT, record_key BIGINT);
+CREATE TABLE edges (a BIGINT, b BIGINT, probability DOUBLE, disagreement DOUBLE,
+                    forced BOOLEAN);
+CREATE TABLE clusters (record_key BIGINT, customer_id VARCHAR, component BIGINT);
+CREATE TABLE customers (customer_id VARCHAR, created_seq BIGINT);
+CREATE TABLE issued_ids (customer_id VARCHAR);
+CREATE TABLE overrides (seq BIGINT, kind VARCHAR, a BIGINT, b BIGINT);
+CREATE TABLE events (seq BIGINT, logged_at TIMESTAMP, kind VARCHAR, customer_id VARCHAR,
+                     other_id VARCHAR, records BIGINT);
+"""
+
+
+def _locked(error: Exception) -> bool:
+    return "lock" in str(error).lower()
+
+
+@contextlib.contextmanager
+def connect(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An open connection to the store file, retried while another process holds it."""
+    deadline = time.monotonic() + timeout
+    wait = 0.01
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.Error as error:
+            if not _locked(error):
+                raise StoreError(f"cannot open the identity store {path.name!r}: {error}") from None
+            if time.monotonic() >= deadline:
+                raise StoreBusyError(
+                    f"the identity store {path.name!r} is in use by another process (one "
+                    f"writer at a time); gave up after {timeout:g} s"
+                ) from None
+            time.sleep(wait)
+            wait = min(wait * 2, 0.25)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def create_schema(con: duckdb.DuckDBPyConnection, version: str) -> None:
+    """Create every table of an empty store."""
+    con.execute(_DDL)
+    con.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [
+            ["schema_version", str(SCHEMA_VERSION)],
+            ["singleview_version", version],
+            ["next_record_key", "0"],
+            ["next_seq", "1"],
+        ],
+    )
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Fail clearly on a file that is not a store, or a store of another schema version."""
+    try:
+        found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error:
+        raise StoreError(f"{path.name!r} is a DuckDB file but not a singleview store") from None
+    version = int(found[0]) if found else -1
+    if version != SCHEMA_VERSION:
+        raise StoreError(
+            f"{path.name!r} has store schema version {version}; this singleview reads "
+            f"version {SCHEMA_VERSION} (no migration exists from that version)"
+        )
+
+
+def frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """A frame as an Arrow table with explicit types: text as strings (also when all
+    missing), tuples as string lists, times as timestamps."""
+    arrays, names = [], []
+    for column in frame.columns:
+        values = frame[column]
+        if column in MULTI_VALUED_FIELDS:
+            array = pa.array([list(v) if isinstance(v, tuple | list) else [] for v in values],
+                             type=pa.list_(pa.string()))
+        elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+            array = pa.array(values.to_numpy(dtype="datetime64[ns]"), type=pa.timestamp("ns"))
+        elif pd.api.types.is_bool_dtype(values.dtype):
+            array = pa.array(values.to_numpy(dtype=bool))
+        elif pd.api.types.is_integer_dtype(values.dtype):
+            array = pa.array(values.to_numpy(dtype=np.int64))
+        elif pd.api.types.is_float_dtype(values.dtype):
+            array = pa.array(values.to_numpy(dtype=np.float64))
+        else:
+            text = values.astype(object).where(values.notna(), None)
+            array = pa.array([None if v is None else str(v) for v in text], type=pa.string())
+        arrays.append(array)
+        names.append(str(column))
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the store has table ``name`` yet (records and profiles come with data)."""
+    return bool(_columns(con, name))
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
+        [table],
+    ).fetchall()
+    return {str(name): str(kind) for name, kind in rows}
+
+
+def write_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Append ``frame`` to ``table`` by column name, creating the table or adding columns
+    it lacks (a new source may bring a new ``id_*`` column)."""
+    arrow = frame_to_arrow(frame)
+    existing = _columns(con, table)
+    con.register("_incoming", arrow)
+    try:
+        if not existing:
+            con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _incoming')
+            return
+        for field in arrow.schema:
+            if field.name not in existing:
+                kind = con.execute(
+                    f'SELECT typeof("{field.name}") FROM _incoming LIMIT 1'
+                ).fetchone()
+                sql_type = kind[0] if kind else "VARCHAR"
+                con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{field.name}" {sql_type}')
+        if len(arrow):
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _incoming')
+    finally:
+        con.unregister("_incoming")
+
+
+def read_records(con: duckdb.DuckDBPyConnection, where: str = "", params: list[object] | None = None) -> pd.DataFrame:
+    """Stored records (``record_key`` and bookkeeping columns first) in canonical order."""
+    if not _columns(con, "records"):
+        return pd.DataFrame()
+    frame = con.execute(
+        f"SELECT * FROM records {where} ORDER BY source, source_id", params or []
+    ).df()
+    for column in MULTI_VALUED_FIELDS:
+        if column in frame:
+            frame[column] = [tuple(v) if v is not None else () for v in frame[column]]
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
+            frame[column] = frame[column].astype("datetime64[ns]")
+        elif frame[column].dtype == object and column not in MULTI_VALUED_FIELDS:
+            frame[column] = frame[column].where(frame[column].notna(), None)
+    return frame
+
+
+def compact(path: Path) -> None:
+    """Rewrite the file with only its live data, so deleted values leave no bytes behind.
+
+    The copy is written beside the file and moved over it in one rename: a crash leaves
+    either the old file or the new one, never half of each.
+    """
+    fresh = path.with_name(path.name + ".compact")
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("CHECKPOINT")
+        con.execute(f"ATTACH '{fresh}' AS fresh")
+        database = con.execute("SELECT current_database()").fetchone()
+        con.execute(f'COPY FROM DATABASE "{database[0] if database else path.stem}" TO fresh')
+        con.execute("DETACH fresh")
+    finally:
+        con.close()
+    os.replace(fresh, path)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)

@@ -1,0 +1,166 @@
+"""Real-time lookup: which stored customers is one incoming record?
+
+The record (canonical field -> raw value) is normalised by the same code as an ingest (a
+one-row :class:`~singleview.FrameSource`), its blocking keys are found among the stored
+keys by binary search in memory, and it is scored against those candidates with the
+store's frozen model.  The stored keys, records and clusters are read once into memory
+(:meth:`Lookup.load`) and reused until the store changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, StoreError
+from ..schema import EXTRA_PREFIX, ID_PREFIX, MAPPABLE_FIELDS
+from ..sources import FrameSource, load
+from .context import MatchContext
+from .db import read_records
+from .ingest import BOOKKEEPING
+
+__all__ = ["Lookup"]
+
+logger = logging.getLogger(__name__)
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+#: Most stored records a lookup compares with (the most specific rules' first).
+MAX_CANDIDATES = 5000
+
+
+def _combined(rule: np.ndarray, key: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        mixed = key.astype(np.int64).view(np.uint64) * _MIX + rule.astype(np.uint64)
+    return mixed.view(np.int64)
+
+
+class Lookup:
+    """The in-memory search structure of one store version."""
+
+    def __init__(
+        self,
+        context: MatchContext,
+        keys: np.ndarray,
+        key_records: np.ndarray,
+        records: pd.DataFrame,
+        customer: np.ndarray,
+    ) -> None:
+        self.context = context
+        self.keys = keys
+        self.key_records = key_records
+        self.records = records
+        self.record_keys = records["record_key"].to_numpy(dtype=np.int64)
+        self.customer = customer
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection) -> Lookup:
+        """Read what lookups need from an open store connection."""
+        row = con.execute("SELECT body FROM context").fetchone()
+        if row is None:
+            raise StoreError("the store is empty: ingest records before looking any up")
+        context = MatchContext.from_json(str(row[0]))
+        blocks = con.execute("SELECT rule, key, record_key FROM block_keys").fetchnumpy()
+        combined = _combined(np.asarray(blocks["rule"]), np.asarray(blocks["key"]))
+        order = np.argsort(combined, kind="stable")
+        records = read_records(con)
+        records = records.sort_values("record_key", ignore_index=True)
+        clusters = con.execute("SELECT record_key, customer_id FROM clusters").df()
+        customer = (
+            clusters.set_index("record_key")["customer_id"]
+            .reindex(records["record_key"])
+            .to_numpy(dtype=object)
+        )
+        logger.info("lookup: %d records and %d keys in memory", len(records), len(order))
+        return cls(
+            context,
+            combined[order],
+            np.asarray(blocks["record_key"], dtype=np.int64)[order],
+            records,
+            customer,
+        )
+
+    def search(
+        self, record: dict[str, Any], *, limit: int = 5, region: str | None = None
+    ) -> pd.DataFrame:
+        """Candidate customers for ``record``, best first (see ``IdentityStore.lookup``)."""
+        query = _normalise(record, region)
+        columns = ["customer_id", "source", "source_id", "match_probability", "match_weight",
+                   "explanation"]
+        if query is None:
+            return pd.DataFrame(columns=columns)
+        context = self.context
+        features = context.features(query)
+        keys = context.keys(features)
+        wanted = _combined(keys["rule"].to_numpy(), keys["key"].to_numpy())
+        lo = np.searchsorted(self.keys, wanted, side="left")
+        hi = np.searchsorted(self.keys, wanted, side="right")
+        found = [self.key_records[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+        candidates = np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
+        candidates = candidates[:MAX_CANDIDATES]
+        if len(candidates) == 0:
+            return pd.DataFrame(columns=columns)
+        positions = np.searchsorted(self.record_keys, candidates)
+        stored = self.records.iloc[positions].drop(columns=list(BOOKKEEPING))
+        both = pd.concat([query, stored], ignore_index=True)
+        features = context.features(both)
+        right = np.arange(1, len(both), dtype=np.int64)
+        left = np.zeros(len(right), dtype=np.int64)
+        scored = context.score(features, left, right)
+        levels = scored.levels
+        weight = np.log2(np.clip(scored.probability, 1e-300, 1.0)) - np.log2(
+            np.clip(1.0 - scored.probability, 1e-300, 1.0)
+        )
+        labels = [c.labels for c in context.model.comparisons]
+        names = [c.column for c in context.model.comparisons]
+        frame = pd.DataFrame(
+            {
+                "customer_id": self.customer[positions],
+                "source": stored["source"].to_numpy(dtype=object),
+                "source_id": stored["source_id"].to_numpy(dtype=object),
+                "match_probability": scored.probability,
+                "match_weight": np.clip(weight, -60.0, 60.0),
+                "level_row": np.arange(len(right)),
+            }
+        )
+        frame = frame.sort_values(
+            ["match_probability", "source", "source_id"],
+            ascending=[False, True, True],
+            kind="mergesort",
+        )
+        best = frame.drop_duplicates("customer_id").head(limit).copy()
+        best["explanation"] = [
+            {name: labels[k][int(levels[row, k])] for k, name in enumerate(names)}
+            for row in best["level_row"].tolist()
+        ]
+        return best[columns].reset_index(drop=True)
+
+
+def _normalise(record: dict[str, Any], region: str | None) -> pd.DataFrame | None:
+    """The record as a one-row canonical records frame (None when it has nothing usable)."""
+    if not isinstance(record, dict):
+        raise ConfigError("lookup() takes a dict of canonical field names to raw values")
+    fields = {k: v for k, v in record.items() if k in MAPPABLE_FIELDS and k != "source_id"}
+    ids = {k[len(ID_PREFIX):]: k for k in record if k.startswith(ID_PREFIX)}
+    extra = {k[len(EXTRA_PREFIX):]: k for k in record if k.startswith(EXTRA_PREFIX)}
+    unknown = sorted(set(record) - set(fields) - set(ids.values()) - set(extra.values())
+                     - {"source", "source_id"})
+    if unknown:
+        raise ConfigError(f"lookup(): unknown field(s) {unknown}; use canonical field names")
+    row = {**{k: [v] for k, v in record.items()}, "source_id": ["query"]}
+    source = FrameSource(
+        pd.DataFrame(row),
+        name=str(record.get("source", "lookup")),
+        id_column="source_id",
+        columns={k: k for k in fields},
+        ids=ids or None,
+        extra=extra or None,
+        region=region,
+    )
+    normalised = load(source)
+    if len(normalised.records) == 0:
+        return None
+    return normalised.records
