@@ -25,7 +25,7 @@ import pandas as pd
 
 from .._arrays import unique_sorted
 from ..blocking import _within_pairs, agree, rule_name
-from ..features import Features, build_features
+from ..features import Features, base_columns, build_features
 from ..generic import find_generic_values, remove_values
 from ..handles import NameSpellings, name_spellings, names_from_email
 from ..model import FellegiSunter
@@ -139,7 +139,13 @@ class MatchContext:
 
     # -- matching -------------------------------------------------------------------------
     def features(self, records: pd.DataFrame) -> Features:
-        """Features of ``records`` (canonical order), prepared as at training."""
+        """Features of ``records`` (canonical order), prepared as at training.  Columns the
+        model or rules use that this batch lacks (another source's ``id_*``) are empty."""
+        needed = {c.column for c in self.model.comparisons}
+        needed |= {base for rule in self.rules + self.forced_rules for k in rule for base in base_columns(k)}
+        missing = sorted(needed - set(records.columns))
+        if missing:
+            records = records.assign(**dict.fromkeys(missing, None))
         cleaned, _ = remove_values(records, self.generic)
         if self.names_from_email:
             cleaned, inferred = names_from_email(cleaned, self.spellings)

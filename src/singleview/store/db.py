@@ -127,15 +127,17 @@ def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
 
 
-def frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
+def frame_to_arrow(frame: pd.DataFrame, lists: tuple[str, ...] = ()) -> pa.Table:
     """A frame as an Arrow table with explicit types: text as strings (also when all
-    missing), tuples as string lists, times as timestamps."""
+    missing), the ``lists`` columns (tuples) as string lists, times as timestamps."""
     arrays, names = [], []
     for column in frame.columns:
         values = frame[column]
-        if column in MULTI_VALUED_FIELDS:
-            array = pa.array([list(v) if isinstance(v, tuple | list) else [] for v in values],
-                             type=pa.list_(pa.string()))
+        if column in lists:
+            array = pa.array(
+                [list(v) if isinstance(v, tuple | list) else [] for v in values],
+                type=pa.list_(pa.string()),
+            )
         elif pd.api.types.is_datetime64_any_dtype(values.dtype):
             array = pa.array(values.to_numpy(dtype="datetime64[ns]"), type=pa.timestamp("ns"))
         elif pd.api.types.is_bool_dtype(values.dtype):
@@ -167,8 +169,9 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
 
 def write_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Append ``frame`` to ``table`` by column name, creating the table or adding columns
-    it lacks (a new source may bring a new ``id_*`` column)."""
-    arrow = frame_to_arrow(frame)
+    it lacks (a new source may bring a new ``id_*`` column).  In ``records`` the e-mails
+    and phones are lists."""
+    arrow = frame_to_arrow(frame, MULTI_VALUED_FIELDS if table == "records" else ())
     existing = _columns(con, table)
     con.register("_incoming", arrow)
     try:

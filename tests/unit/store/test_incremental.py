@@ -1,0 +1,54 @@
+"""The store's central property: with the matching context frozen, ingesting the data in
+any split gives the clusters of one ingest of all of it."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import singleview as sv
+from singleview.datasets import SyntheticData
+
+from .conftest import partition, sources
+
+
+def _full_run_with(context_of: Path, path: Path, synthetic: SyntheticData) -> set:
+    """One ingest of everything into a fresh store holding ``context_of``'s context."""
+    sv.IdentityStore(path).close()
+    with duckdb.connect(str(context_of), read_only=True) as con:
+        body = con.execute("SELECT body FROM context").fetchone()[0]
+    with duckdb.connect(str(path)) as con:
+        con.execute("INSERT INTO context VALUES (?)", [body])
+    with sv.IdentityStore(path) as store:
+        store.ingest(sources(synthetic.frames))
+        return partition(store.clusters())
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**16), parts=st.integers(2, 4))
+def test_any_split_gives_the_clusters_of_one_run(
+    synthetic: SyntheticData, seed: int, parts: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        split = Path(tmp) / "split.duckdb"
+        with sv.IdentityStore(split) as store:
+            batch = {k: rng.integers(0, parts, len(f)) for k, f in synthetic.frames.items()}
+            for part in range(parts):
+                frames = {k: f[batch[k] == part] for k, f in synthetic.frames.items()}
+                store.ingest(sources(frames))
+            got = partition(store.clusters())
+        assert got == _full_run_with(split, Path(tmp) / "full.duckdb", synthetic)
+
+
+def test_row_order_does_not_change_the_store(tmp_path: Path, synthetic: SyntheticData) -> None:
+    shuffled = {k: f.sample(frac=1.0, random_state=5) for k, f in synthetic.frames.items()}
+    with sv.IdentityStore(tmp_path / "a.duckdb") as a, sv.IdentityStore(tmp_path / "b.duckdb") as b:
+        a.ingest(sources(synthetic.frames))
+        b.ingest(sources(shuffled))
+        assert a.clusters().equals(b.clusters())
