@@ -28,7 +28,6 @@ from .model import FellegiSunter
 from .pipeline import resolve
 from .result import Result
 from .settings import ComparisonSettings, Settings, SurvivorshipSettings
-from .store import IdentityStore, IngestReport
 from .sources import (
     CallCentreSource,
     CrmSource,
@@ -42,6 +41,7 @@ from .sources import (
     available_source_types,
     register_source,
 )
+from .store import IdentityStore, IngestReport
 
 __version__ = "0.1.0"
 

@@ -228,7 +228,7 @@ class Features:
         # give the same value in any batch (an identity store hashes them).
         pair = np.asarray(values, dtype=np.int64)
         spelt = union.to_numpy(dtype=object)
-        values = np.asarray(
+        names = np.asarray(
             [
                 f"{min(a, b)}\x1f{max(a, b)}"
                 for a, b in zip(
@@ -239,7 +239,7 @@ class Features:
             ],
             dtype=object,
         )
-        return Coded(codes.astype(np.int32).reshape(-1, 1), np.asarray(values, dtype=object))
+        return Coded(codes.astype(np.int32).reshape(-1, 1), names)
 
 
 def build_features(records: pd.DataFrame, inferred_names: np.ndarray | None = None) -> Features:

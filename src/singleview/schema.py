@@ -44,8 +44,8 @@ import pandas as pd
 
 __all__ = [
     "CANONICAL_FIELDS",
-    "DELETED_REASON",
     "DATE_FIELDS",
+    "DELETED_REASON",
     "EXTRA_PREFIX",
     "ID_PREFIX",
     "ISSUE_COLUMNS",

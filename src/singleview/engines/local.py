@@ -142,7 +142,7 @@ class LocalEngine:
         """Resolve records already loaded (canonical order: sorted by source, source id);
         the identity store trains its model this way on what it holds."""
         timer = StageTimer(settings.progress)
-        rows_in = records["source"].value_counts().to_dict()
+        rows_in = {str(k): int(v) for k, v in records["source"].value_counts().items()}
         loaded = (records, empty_quarantine(), empty_issues(), rows_in, priority)
         try:
             return self._run(

@@ -22,7 +22,6 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from singleview.errors import SourceError
-from singleview.sources.records import record_hash
 from singleview.schema import (
     CANONICAL_FIELDS,
     DATE_FIELDS,
@@ -35,6 +34,7 @@ from singleview.schema import (
     empty_issues,
     empty_quarantine,
 )
+from singleview.sources.records import record_hash
 
 __all__ = ["Source", "SourceOptions", "check_records", "empty_records", "load"]
 

@@ -21,9 +21,9 @@ __all__ = [
     "blank_to_na",
     "clean_identifier",
     "deleted_flags",
-    "record_hash",
     "missing_text",
     "quarantine_rows",
+    "record_hash",
     "to_tuples",
 ]
 

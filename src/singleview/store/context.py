@@ -142,7 +142,12 @@ class MatchContext:
         """Features of ``records`` (canonical order), prepared as at training.  Columns the
         model or rules use that this batch lacks (another source's ``id_*``) are empty."""
         needed = {c.column for c in self.model.comparisons}
-        needed |= {base for rule in self.rules + self.forced_rules for k in rule for base in base_columns(k)}
+        needed |= {
+            base
+            for rule in self.rules + self.forced_rules
+            for k in rule
+            for base in base_columns(k)
+        }
         missing = sorted(needed - set(records.columns))
         if missing:
             records = records.assign(**dict.fromkeys(missing, None))
@@ -165,7 +170,11 @@ class MatchContext:
                 rows, keys = rows[keep], keys[keep]
             frames.append(
                 pd.DataFrame(
-                    {"rule": np.full(len(rows), index, dtype=np.int16), "key": keys, "position": rows}
+                    {
+                        "rule": np.full(len(rows), index, dtype=np.int16),
+                        "key": keys,
+                        "position": rows,
+                    }
                 )
             )
         if not frames:

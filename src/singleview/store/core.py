@@ -32,7 +32,7 @@ from ..schema import DELETED_REASON
 from ..settings import Settings
 from ..sources import Source
 from .context import MatchContext
-from .db import check_schema, compact, connect, create_schema, read_records
+from .db import check_schema, compact, connect, create_schema, has_table, read_records
 from .forget import forget
 from .graph import Scope, recluster
 from .ingest import BOOKKEEPING, drop_records, fold_in, score_records
@@ -73,7 +73,9 @@ class IdentityStore:
         timeout: float = 30.0,
     ) -> None:
         if settings is not None and not isinstance(settings, Settings):
-            raise ConfigError(f"settings must be a singleview.Settings, not {type(settings).__name__}")
+            raise ConfigError(
+                f"settings must be a singleview.Settings, not {type(settings).__name__}"
+            )
         self.path = Path(path)
         self.timeout = float(timeout)
         self.random_state = int(random_state)
@@ -212,7 +214,9 @@ class IdentityStore:
             )
             self._set(con, "next_seq", str(folded.next_seq))
             self._set(con, "next_record_key", str(folded.next_key))
-        report = IngestReport.build(folded, rows_in, quarantine, issues, seq, started)
+        report = IngestReport.build(
+            folded, rows_in=rows_in, quarantine=quarantine, issues=issues, seq=seq, started=started
+        )
         logger.info("store: ingest %s", report.counts())
         return report
 
@@ -303,9 +307,13 @@ class IdentityStore:
             con.execute("DELETE FROM block_keys")
             con.execute("DELETE FROM edges")
             score_records(con, context, stored)
-            comps = {int(c[0]) for c in con.execute("SELECT DISTINCT component FROM clusters").fetchall()}
+            comps = {
+                int(c[0]) for c in con.execute("SELECT DISTINCT component FROM clusters").fetchall()
+            }
             scope = Scope(comps, set(stored["record_key"].tolist()), _no_rows(), set())
-            seq = recluster(con, scope, context=context, survivorship=settings.survivorship, seq=seq)
+            seq = recluster(
+                con, scope, context=context, survivorship=settings.survivorship, seq=seq
+            )
             self._set(con, "next_seq", str(seq))
 
     # -- reading --------------------------------------------------------------------------
@@ -320,9 +328,7 @@ class IdentityStore:
     def profiles(self) -> pd.DataFrame:
         """One golden profile per customer, with the provenance of every field."""
         with self._read() as con:
-            if not con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'profiles'"
-            ).fetchone()[0]:
+            if not has_table(con, "profiles"):
                 return pd.DataFrame(columns=["customer_id", "n_records", "sources"])
             return con.execute("SELECT * FROM profiles ORDER BY customer_id").df()
 
@@ -331,9 +337,7 @@ class IdentityStore:
         (create, split, merge, update, remove, erase), ``customer_id``, ``other_id``,
         ``records``.  Poll with the last ``seq`` seen."""
         with self._read() as con:
-            return con.execute(
-                "SELECT * FROM events WHERE seq > ? ORDER BY seq", [int(since)]
-            ).df()
+            return con.execute("SELECT * FROM events WHERE seq > ? ORDER BY seq", [int(since)]).df()
 
     def lookup(
         self, record: dict[str, Any], *, limit: int = 5, region: str | None = None

@@ -191,7 +191,9 @@ def write_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame)
         con.unregister("_incoming")
 
 
-def read_records(con: duckdb.DuckDBPyConnection, where: str = "", params: list[object] | None = None) -> pd.DataFrame:
+def read_records(
+    con: duckdb.DuckDBPyConnection, where: str = "", params: list[object] | None = None
+) -> pd.DataFrame:
     """Stored records (``record_key`` and bookkeeping columns first) in canonical order."""
     if not _columns(con, "records"):
         return pd.DataFrame()

@@ -50,7 +50,9 @@ def forget(con: duckdb.DuckDBPyConnection, context: MatchContext, erased: pd.Dat
         for column, table in list(model.tf_.items()):
             if column not in stored:
                 continue
-            drop = [v for v in _values(record, column) if v in table.index and not _held(con, column, v)]
+            drop = [
+                v for v in _values(record, column) if v in table.index and not _held(con, column, v)
+            ]
             if drop:
                 model.tf_[column] = table.drop(drop)
         spellings = context.spellings
@@ -59,8 +61,10 @@ def forget(con: duckdb.DuckDBPyConnection, context: MatchContext, erased: pd.Dat
         named = all(_values(record, c) for c in ("first_name", "last_name"))
         if not named:
             continue
-        pairs = ((spellings.firsts, spellings.first_counts, "first_name"),
-                 (spellings.lasts, spellings.last_counts, "last_name"))
+        pairs = (
+            (spellings.firsts, spellings.first_counts, "first_name"),
+            (spellings.lasts, spellings.last_counts, "last_name"),
+        )
         for spelling, counts, column in pairs:
             name = _values(record, column)[0]
             key = _NOT_LETTERS.sub("", name.lower())

@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ..cluster import components, guarded_components
-from ..survivorship import build_profiles
 from ..settings import SurvivorshipSettings
+from ..survivorship import build_profiles
 from .context import MatchContext
 from .db import has_table, read_records, write_frame
 from .ids import assign_ids
@@ -65,6 +65,7 @@ def _closure(con: duckdb.DuckDBPyConnection, scope: Scope) -> np.ndarray:
             "SELECT record_key FROM clusters WHERE component IN (SELECT record_key FROM _comps) "
             "UNION SELECT record_key FROM _extra"
         ).fetchnumpy()["record_key"]
+        keys = np.asarray(keys, dtype=np.int64)
         with_keys(con, keys, "_scope")
         outside = con.execute(
             "SELECT DISTINCT c.component FROM overrides o "
@@ -132,7 +133,9 @@ def recluster(
         threshold=context.threshold,
         # A force_split is a disagreement: the guard must run to honour it.
         disagreement_weight=(
-            max(context.disagreement_weight, 1e-9) if len(overrides) else context.disagreement_weight
+            max(context.disagreement_weight, 1e-9)
+            if len(overrides)
+            else context.disagreement_weight
         ),
         forced=forced,
     )
@@ -149,7 +152,7 @@ def recluster(
             "label": anchors,
         }
     )
-    old_ids = pd.unique(old["customer_id"].dropna().to_numpy(dtype=object))
+    old_ids = np.asarray(pd.unique(old["customer_id"].dropna().to_numpy(dtype=object)))
     con.register("_old_ids", pa.table({"customer_id": pa.array(old_ids.tolist(), pa.string())}))
     created = dict(
         con.execute(
@@ -203,8 +206,13 @@ def recluster(
     events = assignment.events.copy()
     events.insert(0, "logged_at", pd.Timestamp.now(tz="UTC").tz_localize(None))
     events.insert(0, "seq", seq + np.arange(len(events), dtype=np.int64))
-    write_frame(con, "events", events[["seq", "logged_at", "kind", "customer_id", "other_id", "records"]])
+    write_frame(
+        con, "events", events[["seq", "logged_at", "kind", "customer_id", "other_id", "records"]]
+    )
     logger.info(
-        "store: %d records in scope, %d customers, %d events", n, len(set(ids.tolist())), len(events)
+        "store: %d records in scope, %d customers, %d events",
+        n,
+        len(set(ids.tolist())),
+        len(events),
     )
     return seq + max(len(events), 1)

@@ -36,7 +36,8 @@ def content_hash(records: pd.DataFrame) -> np.ndarray:
     """:func:`~singleview.sources.records.record_hash` of each record's canonical columns,
     as int64 (the tie-break between versions with the same ``updated_at``)."""
     columns = [c for c in records.columns if c not in BOOKKEEPING]
-    return record_hash(records[columns]).view(np.int64)
+    hashes: np.ndarray = record_hash(records[columns]).view(np.int64)
+    return hashes
 
 
 def _newer(merged: pd.DataFrame) -> np.ndarray:
@@ -193,8 +194,10 @@ def fold_in(
             gone["record_key"].to_numpy(dtype=np.int64),
         ]
     )
-    removed = drop_records(con, drop) if len(drop) else pd.DataFrame(
-        columns=["record_key", "customer_id", "component"]
+    removed = (
+        drop_records(con, drop)
+        if len(drop)
+        else pd.DataFrame(columns=["record_key", "customer_id", "component"])
     )
     fresh = merged[is_new | changed].copy()
     n_new = int(is_new.sum())

@@ -88,8 +88,14 @@ class Lookup:
     ) -> pd.DataFrame:
         """Candidate customers for ``record``, best first (see ``IdentityStore.lookup``)."""
         query = _normalise(record, region)
-        columns = ["customer_id", "source", "source_id", "match_probability", "match_weight",
-                   "explanation"]
+        columns = [
+            "customer_id",
+            "source",
+            "source_id",
+            "match_probability",
+            "match_weight",
+            "explanation",
+        ]
         if query is None:
             return pd.DataFrame(columns=columns)
         context = self.context
@@ -132,10 +138,14 @@ class Lookup:
             kind="mergesort",
         )
         best = frame.drop_duplicates("customer_id").head(limit).copy()
-        best["explanation"] = [
-            {name: labels[k][int(levels[row, k])] for k, name in enumerate(names)}
-            for row in best["level_row"].tolist()
-        ]
+        best["explanation"] = pd.Series(
+            [
+                {name: labels[k][int(levels[row, k])] for k, name in enumerate(names)}
+                for row in best["level_row"].tolist()
+            ],
+            index=best.index,
+            dtype=object,
+        )
         return best[columns].reset_index(drop=True)
 
 
@@ -144,10 +154,15 @@ def _normalise(record: dict[str, Any], region: str | None) -> pd.DataFrame | Non
     if not isinstance(record, dict):
         raise ConfigError("lookup() takes a dict of canonical field names to raw values")
     fields = {k: v for k, v in record.items() if k in MAPPABLE_FIELDS and k != "source_id"}
-    ids = {k[len(ID_PREFIX):]: k for k in record if k.startswith(ID_PREFIX)}
-    extra = {k[len(EXTRA_PREFIX):]: k for k in record if k.startswith(EXTRA_PREFIX)}
-    unknown = sorted(set(record) - set(fields) - set(ids.values()) - set(extra.values())
-                     - {"source", "source_id"})
+    ids = {k[len(ID_PREFIX) :]: k for k in record if k.startswith(ID_PREFIX)}
+    extra = {k[len(EXTRA_PREFIX) :]: k for k in record if k.startswith(EXTRA_PREFIX)}
+    unknown = sorted(
+        set(record)
+        - set(fields)
+        - set(ids.values())
+        - set(extra.values())
+        - {"source", "source_id"}
+    )
     if unknown:
         raise ConfigError(f"lookup(): unknown field(s) {unknown}; use canonical field names")
     row = {**{k: [v] for k, v in record.items()}, "source_id": ["query"]}

@@ -42,6 +42,7 @@ class IngestReport:
     def build(
         cls,
         folded: Folded,
+        *,
         rows_in: dict[str, int],
         quarantine: pd.DataFrame,
         issues: pd.DataFrame,

@@ -24,7 +24,7 @@ PLANTED = "zebedee.quixotic-planted"
 def _planted(synthetic: SyntheticData) -> dict[str, pd.DataFrame]:
     frames = dict(synthetic.frames)
     web = frames["web"].copy()
-    email_column = [c for c in web.columns if "email" in c.lower()][0]
+    email_column = next(c for c in web.columns if "email" in c.lower())
     web.loc[web.index[0], email_column] = f"{PLANTED}@mailbox.co.uk"
     frames["web"] = web
     return frames
@@ -37,9 +37,7 @@ def _bytes_hold(path: Path, text: str) -> bool:
     return found or (wal.exists() and needle in wal.read_bytes())
 
 
-def test_erase_leaves_no_trace_in_tables_or_bytes(
-    tmp_path: Path, synthetic: SyntheticData
-) -> None:
+def test_erase_leaves_no_trace_in_tables_or_bytes(tmp_path: Path, synthetic: SyntheticData) -> None:
     frames = _planted(synthetic)
     path = tmp_path / "s.duckdb"
     id_column = sv.WebSource(frames["web"]).mapping.id_column
@@ -58,11 +56,15 @@ def test_erase_leaves_no_trace_in_tables_or_bytes(
     import duckdb
 
     with duckdb.connect(str(path), read_only=True) as con:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        tables = [
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        ]
         for table in tables:
             text = con.execute(f'SELECT * FROM "{table}"').df().astype(str)
             for value in (PLANTED, erased_id):
-                assert not text.apply(lambda c, v=value: c.str.contains(v, regex=False)).any().any(), table
+                assert (
+                    not text.apply(lambda c, v=value: c.str.contains(v, regex=False)).any().any()
+                ), table
     assert not _bytes_hold(path, PLANTED)
 
 

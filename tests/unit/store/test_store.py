@@ -109,8 +109,12 @@ def test_ids_are_stable_on_merge_and_split(tmp_path: Path, synthetic: SyntheticD
         other = sizes.index[1]
         store.force_merge(big, other)
         merged = store.clusters().set_index(["source", "source_id"])["customer_id"]
-        assert merged[a] == merged[tuple(clusters[clusters["customer_id"] == other].iloc[0][
-            ["source", "source_id"]])]
+        assert (
+            merged[a]
+            == merged[
+                tuple(clusters[clusters["customer_id"] == other].iloc[0][["source", "source_id"]])
+            ]
+        )
         assert "merge" in set(store.changes()["kind"])
         # Overrides survive a retrain.
         store.retrain()
@@ -156,8 +160,9 @@ def test_not_a_store_and_closed_store(tmp_path: Path) -> None:
 def test_first_ingest_needs_two_records(tmp_path: Path) -> None:
     frame = pd.DataFrame({"id": ["1"], "email": ["a@b.com"]})
     source = sv.FrameSource(frame, name="crm", id_column="id", columns={"email": "email"})
-    with sv.IdentityStore(tmp_path / "s.duckdb") as store, pytest.raises(
-        sv.StoreError, match="two records"
+    with (
+        sv.IdentityStore(tmp_path / "s.duckdb") as store,
+        pytest.raises(sv.StoreError, match="two records"),
     ):
         store.ingest([source])
 
@@ -166,9 +171,7 @@ def test_event_numbers_only_grow(tmp_path: Path, synthetic: SyntheticData) -> No
     rng = np.random.default_rng(1)
     with sv.IdentityStore(tmp_path / "s.duckdb") as store:
         for part in range(3):
-            frames = {
-                k: f[rng.integers(0, 3, len(f)) == part] for k, f in synthetic.frames.items()
-            }
+            frames = {k: f[rng.integers(0, 3, len(f)) == part] for k, f in synthetic.frames.items()}
             store.ingest(sources(frames))
         seq = store.changes()["seq"]
     assert seq.is_unique and seq.is_monotonic_increasing
