@@ -50,7 +50,8 @@ def _newer(merged: pd.DataFrame) -> np.ndarray:
     old_t = np.where(np.isnat(old_time), big, old_time.astype(np.int64))
     new_h = merged["content_hash"].to_numpy(dtype=np.int64).view(np.uint64)
     old_h = merged["content_hash_stored"].fillna(0).to_numpy(dtype=np.int64).view(np.uint64)
-    return (new_t > old_t) | ((new_t == old_t) & (new_h > old_h))
+    newer: np.ndarray = (new_t > old_t) | ((new_t == old_t) & (new_h > old_h))
+    return newer
 
 
 @dataclass
