@@ -77,6 +77,8 @@ def _levels(
     if pair.coded.width == 1:
         a, b = pair.left[:, 0], pair.right[:, 0]
         both = (a >= 0) & (b >= 0)
+        if not both.any():  # a batch without a value (rules may index the empty tables)
+            return best, exact_code
         best = np.where(both, rules(a, b), 0).astype(np.int8)
         exact_code = np.where(both & (a == b), a, -1).astype(np.int32)
     else:

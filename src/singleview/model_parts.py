@@ -41,6 +41,9 @@ class ExactValues:
         out = {}
         for k, table in self.tables.items():
             code = self.codes[k][rows]
+            if len(table) == 0:  # the column has no value in these records
+                out[k] = np.zeros(len(code), dtype=np.float64)
+                continue
             out[k] = np.where(code >= 0, table[np.maximum(code, 0)], 0.0)
         return out
 
