@@ -77,10 +77,10 @@ def _levels(
     if pair.coded.width == 1:
         a, b = pair.left[:, 0], pair.right[:, 0]
         both = (a >= 0) & (b >= 0)
-        if not both.any():  # a batch without a value (rules may index the empty tables)
-            return best, exact_code
-        best = np.where(both, rules(a, b), 0).astype(np.int8)
-        exact_code = np.where(both & (a == b), a, -1).astype(np.int32)
+        # Rules may index per-value tables, empty in a batch without a value.
+        if both.any():
+            best = np.where(both, rules(a, b), 0).astype(np.int8)
+            exact_code = np.where(both & (a == b), a, -1).astype(np.int32)
     else:
         for a_all, b_all in pair.combos():
             rows = np.flatnonzero((a_all >= 0) & (b_all >= 0))

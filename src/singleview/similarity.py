@@ -21,6 +21,14 @@ _DEDUPE_SAMPLE = 50_000
 _DEDUPE_SHARE = 0.5
 
 
+#: Below this many pairs one thread beats starting a pool (a real-time lookup scores a few).
+_THREADED_FROM = 20_000
+
+
+def _workers(pairs: int) -> int:
+    return -1 if pairs >= _THREADED_FROM else 1
+
+
 def similarity(
     values: np.ndarray,
     a: np.ndarray,
@@ -56,13 +64,13 @@ def similarity(
             texts[unique // width],
             texts[unique % width],
             scorer=scorer,
-            workers=-1,
+            workers=_workers(len(unique)),
             score_cutoff=cutoff,
         )
         out[ok] = np.asarray(scores, dtype=np.float64)[inverse]
     else:
         scores = process.cpdist(
-            texts[a_ok], texts[b_ok], scorer=scorer, workers=-1, score_cutoff=cutoff
+            texts[a_ok], texts[b_ok], scorer=scorer, workers=_workers(len(ok)), score_cutoff=cutoff
         )
         out[ok] = np.asarray(scores, dtype=np.float64)
     return out
