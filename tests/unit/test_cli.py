@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -65,3 +66,28 @@ def test_config_errors_name_the_source_and_field(tmp_path: Path, capsys) -> None
     )
     with pytest.raises(ConfigError, match="treshold"):
         load_config(tmp_path / "typo.yaml")
+
+
+def test_store_commands(capsys, tmp_path: Path) -> None:
+    from singleview.cli import _demo_config
+
+    store = tmp_path / "s.duckdb"
+    assert main(["ingest", str(_demo_config()), "--store", str(store)]) == 0
+    assert "new 1,963" in capsys.readouterr().out
+    assert main(["ingest", str(_demo_config()), "--store", str(store)]) == 0
+    assert "no events" in capsys.readouterr().out
+    args = ["lookup", "--store", str(store), "--region", "GB"]
+    assert main([*args, "first_name=Lynn", "last_name=Brown", "postcode=N4 7EX"]) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[0])
+    from singleview import IdentityStore
+
+    with IdentityStore(store) as opened:
+        ids = opened.clusters().set_index(["source", "source_id"])["customer_id"]
+    assert first["customer_id"] == ids[("crm", "C0000001")]
+    assert first["match_probability"] > 0.5
+    assert main([*args, "nonsense"]) == 2
+    assert "FIELD=VALUE" in capsys.readouterr().err
+    assert main(["erase", "--store", str(store), "crm", "C0000001"]) == 0
+    assert "erased one record" in capsys.readouterr().out
+    assert main(["erase", "--store", str(store), "crm", "C0000001"]) == 2
+    assert "no stored record" in capsys.readouterr().err

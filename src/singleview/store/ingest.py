@@ -227,6 +227,6 @@ def fold_in(
         deleted=len(gone),
         pairs_scored=pairs,
         scope_records=len(scope.records),
-        next_seq=max(next_seq, seq + 1),
+        next_seq=next_seq,
         next_key=next_key + n_new,
     )

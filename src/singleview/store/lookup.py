@@ -140,7 +140,10 @@ class Lookup:
         best = frame.drop_duplicates("customer_id").head(limit).copy()
         best["explanation"] = pd.Series(
             [
-                {name: labels[k][int(levels[row, k])] for k, name in enumerate(names)}
+                {
+                    name: "missing" if levels[row, k] < 0 else labels[k][int(levels[row, k])]
+                    for k, name in enumerate(names)
+                }
                 for row in best["level_row"].tolist()
             ],
             index=best.index,
