@@ -21,7 +21,8 @@ class IngestReport:
     (reported deleted by the source and removed).  ``pairs_scored``: candidate pairs
     compared.  ``scope_records``: records clustered again.  ``first_seq``/``last_seq``: the
     events this ingest logged (poll :meth:`~singleview.store.IdentityStore.changes` with
-    ``since=first_seq - 1``); ``last_seq < first_seq`` when it logged none.  ``quarantine`` and ``issues`` as in a :class:`~singleview.Result`.
+    ``since=first_seq - 1``); ``last_seq < first_seq`` when it logged none.
+    ``quarantine`` and ``issues`` as in a :class:`~singleview.Result`.
     """
 
     rows_in: dict[str, int]
