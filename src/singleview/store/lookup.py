@@ -28,8 +28,9 @@ __all__ = ["Lookup"]
 logger = logging.getLogger(__name__)
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-#: Most stored records a lookup compares with (the most specific rules' first).
-MAX_CANDIDATES = 5000
+#: Most stored records a lookup compares with: candidates are taken rule by rule, the
+#: tight rules (ids, e-mail, phone, date of birth with a name) first, until this many.
+MAX_CANDIDATES = 300
 
 
 def _combined(rule: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -104,9 +105,9 @@ class Lookup:
         wanted = _combined(keys["rule"].to_numpy(), keys["key"].to_numpy())
         lo = np.searchsorted(self.keys, wanted, side="left")
         hi = np.searchsorted(self.keys, wanted, side="right")
-        found = [self.key_records[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
-        candidates = np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
-        candidates = candidates[:MAX_CANDIDATES]
+        candidates = _first_candidates(
+            self.key_records, lo, hi, keys["rule"].to_numpy(dtype=np.int64)
+        )
         if len(candidates) == 0:
             return pd.DataFrame(columns=columns)
         positions = np.searchsorted(self.record_keys, candidates)
@@ -150,6 +151,25 @@ class Lookup:
             dtype=object,
         )
         return best[columns].reset_index(drop=True)
+
+
+def _first_candidates(
+    key_records: np.ndarray, lo: np.ndarray, hi: np.ndarray, rules: np.ndarray
+) -> np.ndarray:
+    """Distinct stored records under the query's keys, rule by rule in the context's rule
+    order (tightest first), stopping once :data:`MAX_CANDIDATES` are found."""
+    found: list[np.ndarray] = []
+    seen = 0
+    for rule in np.unique(rules).tolist():
+        for index in np.flatnonzero(rules == rule).tolist():
+            found.append(key_records[lo[index] : hi[index]])
+            seen += int(hi[index] - lo[index])
+        if seen >= MAX_CANDIDATES:
+            break
+    if not found:
+        return np.empty(0, dtype=np.int64)
+    # Tightest rules' records first; a broad last rule cannot add more than 3x the cap.
+    return np.asarray(pd.unique(np.concatenate(found))[: MAX_CANDIDATES * 4], dtype=np.int64)
 
 
 def _normalise(record: dict[str, Any], region: str | None) -> pd.DataFrame | None:
