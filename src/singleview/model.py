@@ -293,7 +293,21 @@ class FellegiSunter:
         if table is None:
             return None
         values = features[comparison.column].values
-        freq = table.reindex(pd.Index(values, dtype="object")).to_numpy(dtype=np.float64)
+        # The table's index (and its hash table) is kept between calls: a real-time lookup
+        # asks for a handful of values against a table of every value seen in training.
+        cache: dict[str, tuple[pd.Series, pd.Index, np.ndarray]] = self.__dict__.setdefault(
+            "_tf_index", {}
+        )
+        entry = cache.get(comparison.column)
+        if entry is None or entry[0] is not table:
+            entry = (
+                table,
+                pd.Index(table.index, dtype="object"),
+                table.to_numpy(dtype=np.float64),
+            )
+            cache[comparison.column] = entry
+        position = entry[1].get_indexer(pd.Index(values, dtype="object"))
+        freq = np.where(position >= 0, entry[2][np.maximum(position, 0)], np.nan)
         floor = 1.0 / max(float(len(table)), 1.0) / 10.0
         freq = np.where(np.isnan(freq), floor, np.maximum(freq, floor))
         return np.asarray(np.log2(self.tf_u_[k] / freq), dtype=np.float64)
