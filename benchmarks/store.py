@@ -90,7 +90,8 @@ def main() -> None:
     sv.resolve([ADAPTERS[n](f) for n, f in frames.items()], settings=sv.Settings(progress=False))
     full_s = time.perf_counter() - started
     rows.append(("full rerun with sv.resolve", total, full_s))
-    print(f"\nsynthetic {args.records:,} records; increment {sum(len(f) for f in extra.values()):,} rows")
+    held_rows = sum(len(f) for f in extra.values())
+    print(f"\nsynthetic {args.records:,} records; increment {held_rows:,} rows")
     print("\n| step | rows | seconds |\n|---|---:|---:|")
     for name, n, seconds in rows:
         print(f"| {name} | {n:,} | {seconds:.1f} |")
