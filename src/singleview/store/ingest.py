@@ -49,7 +49,9 @@ def _newer(merged: pd.DataFrame) -> np.ndarray:
     new_t = np.where(np.isnat(new_time), big, new_time.astype(np.int64))
     old_t = np.where(np.isnat(old_time), big, old_time.astype(np.int64))
     new_h = merged["content_hash"].to_numpy(dtype=np.int64).view(np.uint64)
-    old_h = merged["content_hash_stored"].fillna(0).to_numpy(dtype=np.int64).view(np.uint64)
+    stored = merged["content_hash_stored"].to_numpy(dtype=object, copy=True)
+    stored[pd.isna(stored)] = 0  # no stored version (never compared: ``exists`` is False)
+    old_h = stored.astype(np.int64).view(np.uint64)
     newer: np.ndarray = (new_t > old_t) | ((new_t == old_t) & (new_h > old_h))
     return newer
 
