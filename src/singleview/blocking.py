@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import unique_first, unique_sorted
-from .features import Features
+from .features import Coded, Features
 
 __all__ = [
     "Candidates",
@@ -30,6 +30,7 @@ __all__ = [
     "first_rule",
     "plan_rule",
     "rule_name",
+    "slot_codes",
 ]
 
 logger = logging.getLogger(__name__)
@@ -60,21 +61,29 @@ def _ramp(counts: np.ndarray) -> np.ndarray:
     return np.asarray(np.arange(total, dtype=np.int64) - np.repeat(starts, counts))
 
 
+def slot_codes(
+    coded: Coded, rows: np.ndarray, carry: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, carry, codes)`` with one entry per value each row holds: a multi-valued
+    field repeats the row (and its ``carry``) per slot; missing values are dropped."""
+    if coded.width == 1:
+        values = coded.codes[rows, 0].astype(np.int64)
+    else:
+        slots = np.tile(np.arange(coded.width), len(rows))
+        rows = np.repeat(rows, coded.width)
+        carry = np.repeat(carry, coded.width)
+        values = coded.codes[rows, slots].astype(np.int64)
+    keep = values >= 0
+    return rows[keep], carry[keep], values[keep]
+
+
 def _grouped_rows(features: Features, rule: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(record, block) memberships for one rule, de-duplicated; block ids are dense."""
     rows = np.arange(features.n, dtype=np.int64)
     groups = np.zeros(features.n, dtype=np.int64)
     for key in rule:
         coded = features[key]
-        if coded.width == 1:
-            values = coded.codes[rows, 0].astype(np.int64)
-        else:
-            slots = np.tile(np.arange(coded.width), len(rows))
-            rows = np.repeat(rows, coded.width)
-            groups = np.repeat(groups, coded.width)
-            values = coded.codes[rows, slots].astype(np.int64)
-        keep = values >= 0
-        rows, groups, values = rows[keep], groups[keep], values[keep]
+        rows, groups, values = slot_codes(coded, rows, groups)
         combined = groups * (len(coded.values) + 1) + values
         groups = pd.factorize(combined)[0].astype(np.int64)
     if len(rows) == 0:

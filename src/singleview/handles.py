@@ -25,7 +25,13 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["NameSpellings", "name_spellings", "names_from_email", "split_handle"]
+__all__ = [
+    "NameSpellings",
+    "letters_only",
+    "name_spellings",
+    "names_from_email",
+    "split_handle",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +50,8 @@ DOMINANCE = 4
 MAX_NAMESAKES = 1.0
 
 
-def _letters(text: str) -> str:
+def letters_only(text: str) -> str:
+    """``text`` lower-cased with everything but a-z removed (how spellings are keyed)."""
     return _NOT_LETTERS.sub("", text.lower())
 
 
@@ -71,7 +78,7 @@ def split_handle(
         >>> split_handle("info", {"jason": 3}, {"elmley": 1}) is None
         True
     """
-    parts = [p for p in (_letters(t) for t in _SEPARATORS.split(local.split("+", 1)[0])) if p]
+    parts = [p for p in (letters_only(t) for t in _SEPARATORS.split(local.split("+", 1)[0])) if p]
     readings: dict[tuple[str, str], int] = {}
     if len(parts) == 2:
         a, b = parts
@@ -182,7 +189,7 @@ def _spellings(names: pd.Series) -> tuple[dict[str, str], dict[str, int]]:
     many records carry it; for names of at least :data:`MIN_PART` letters."""
     counts = names.astype("object").value_counts()
     frame = pd.DataFrame({"name": counts.index.astype("object"), "count": counts.to_numpy()})
-    frame["key"] = [_letters(str(v)) for v in frame["name"]]
+    frame["key"] = [letters_only(str(v)) for v in frame["name"]]
     frame = frame[frame["key"].str.len() >= MIN_PART]
     totals = frame.groupby("key")["count"].sum()
     frame = frame.sort_values(["key", "count", "name"], ascending=[True, False, True])

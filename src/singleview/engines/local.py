@@ -10,7 +10,7 @@ them in ``result.stats``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,9 +56,11 @@ logger = logging.getLogger(__name__)
 MIN_PROBE_PAIRS = 1000
 
 
-def combine(
-    sources: Sequence[Source],
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int], dict[str, int]]:
+#: Records, quarantine, issues, rows in per source, survivorship priority per source.
+Loaded = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int], dict[str, int]]
+
+
+def combine(sources: Sequence[Source]) -> Loaded:
     """Load every source; records in canonical order, quarantine, issues, rows in, priority."""
     if not isinstance(sources, Sequence) or isinstance(sources, str | bytes) or not sources:
         raise ConfigError("resolve() needs a non-empty list of sources")
@@ -114,20 +116,18 @@ class LocalEngine:
         threshold: float,
     ) -> Result:
         """Resolve ``sources`` into clusters and golden profiles."""
-        timer = StageTimer(settings.progress)
-        try:
+
+        def loaded(timer: StageTimer) -> Loaded:
             with timer.stage("load"):
-                loaded = combine(sources)
-            return self._run(
-                loaded,
-                timer,
-                settings=settings,
-                link_within=link_within,
-                random_state=random_state,
-                threshold=threshold,
-            )
-        finally:
-            timer.close()
+                return combine(sources)
+
+        return self._timed(
+            loaded,
+            settings=settings,
+            link_within=link_within,
+            random_state=random_state,
+            threshold=threshold,
+        )
 
     def run_records(
         self,
@@ -141,12 +141,28 @@ class LocalEngine:
     ) -> Result:
         """Resolve records already loaded (canonical order: sorted by source, source id);
         the identity store trains its model this way on what it holds."""
-        timer = StageTimer(settings.progress)
         rows_in = {str(k): int(v) for k, v in records["source"].value_counts().items()}
-        loaded = (records, empty_quarantine(), empty_issues(), rows_in, priority)
+        return self._timed(
+            lambda _: (records, empty_quarantine(), empty_issues(), rows_in, priority),
+            settings=settings,
+            link_within=link_within,
+            random_state=random_state,
+            threshold=threshold,
+        )
+
+    def _timed(
+        self,
+        load: Callable[[StageTimer], Loaded],
+        *,
+        settings: Settings,
+        link_within: bool,
+        random_state: int,
+        threshold: float,
+    ) -> Result:
+        timer = StageTimer(settings.progress)
         try:
             return self._run(
-                loaded,
+                load(timer),
                 timer,
                 settings=settings,
                 link_within=link_within,
@@ -158,7 +174,7 @@ class LocalEngine:
 
     def _run(
         self,
-        loaded: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int], dict[str, int]],
+        loaded: Loaded,
         timer: StageTimer,
         *,
         settings: Settings,

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._arrays import unique_sorted
-from ..blocking import _within_pairs, agree, rule_name
+from ..blocking import _within_pairs, agree, rule_name, slot_codes
 from ..features import Features, base_columns, build_features
 from ..generic import find_generic_values, remove_values
 from ..handles import NameSpellings, name_spellings, names_from_email
@@ -33,9 +33,10 @@ from ..result import Result
 from ..scoring import compare_pairs, score_compared
 from ..settings import Settings
 
-__all__ = ["MatchContext", "Scored", "rule_keys"]
+__all__ = ["KEY_MIX", "MatchContext", "Scored", "rule_keys"]
 
-_MIX = np.uint64(0x9E3779B97F4A7C15)
+#: Multiplier folding one key's value hash into a rule's running key (64-bit, wraps).
+KEY_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _value_hashes(values: np.ndarray) -> np.ndarray:
@@ -51,17 +52,9 @@ def rule_keys(features: Features, rule: Sequence[str]) -> tuple[np.ndarray, np.n
     for key in rule:
         coded = features[key]
         hashes = _value_hashes(coded.values)
-        if coded.width == 1:
-            codes = coded.codes[rows, 0].astype(np.int64)
-        else:
-            slots = np.tile(np.arange(coded.width), len(rows))
-            rows = np.repeat(rows, coded.width)
-            keys = np.repeat(keys, coded.width)
-            codes = coded.codes[rows, slots].astype(np.int64)
-        keep = codes >= 0
-        rows, keys, codes = rows[keep], keys[keep], codes[keep]
+        rows, keys, codes = slot_codes(coded, rows, keys)
         with np.errstate(over="ignore"):
-            keys = keys * _MIX + hashes[codes]
+            keys = keys * KEY_MIX + hashes[codes]
     signed = keys.view(np.int64)
     if len(rows) == 0:
         return rows, signed

@@ -34,7 +34,7 @@ from ..sources import Source
 from .context import MatchContext
 from .db import check_schema, compact, connect, create_schema, has_table, read_records
 from .forget import forget
-from .graph import Scope, recluster
+from .graph import Scope, no_removed, recluster
 from .ingest import BOOKKEEPING, drop_records, fold_in, score_records
 from .lookup import Lookup
 from .report import IngestReport
@@ -285,7 +285,7 @@ class IdentityStore:
             comps = con.execute(
                 "SELECT DISTINCT component FROM clusters WHERE record_key IN (?, ?)", [lo, hi]
             ).fetchall()
-            scope = Scope({int(c[0]) for c in comps}, set(), _no_rows(), set())
+            scope = Scope({int(c[0]) for c in comps}, set(), no_removed(), set())
             seq = recluster(
                 con, scope, context=context, survivorship=self._settings(con).survivorship, seq=seq
             )
@@ -310,7 +310,7 @@ class IdentityStore:
             comps = {
                 int(c[0]) for c in con.execute("SELECT DISTINCT component FROM clusters").fetchall()
             }
-            scope = Scope(comps, set(stored["record_key"].tolist()), _no_rows(), set())
+            scope = Scope(comps, set(stored["record_key"].tolist()), no_removed(), set())
             seq = recluster(
                 con, scope, context=context, survivorship=settings.survivorship, seq=seq
             )
@@ -383,7 +383,3 @@ class IdentityStore:
                 raise StoreError(f"no customer {ref!r} in the store")
             return int(row[0])
         return self._record_key(con, ref)
-
-
-def _no_rows() -> pd.DataFrame:
-    return pd.DataFrame(columns=["record_key", "customer_id", "component"])

@@ -47,6 +47,7 @@ __all__ = [
     "frame_to_arrow",
     "has_table",
     "read_records",
+    "table_columns",
     "write_frame",
 ]
 
@@ -156,10 +157,11 @@ def frame_to_arrow(frame: pd.DataFrame, lists: tuple[str, ...] = ()) -> pa.Table
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether the store has table ``name`` yet (records and profiles come with data)."""
-    return bool(_columns(con, name))
+    return bool(table_columns(con, name))
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Column name -> SQL type of ``table`` (empty when it does not exist)."""
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?",
         [table],
@@ -172,7 +174,7 @@ def write_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame)
     it lacks (a new source may bring a new ``id_*`` column).  In ``records`` the e-mails
     and phones are lists."""
     arrow = frame_to_arrow(frame, MULTI_VALUED_FIELDS if table == "records" else ())
-    existing = _columns(con, table)
+    existing = table_columns(con, table)
     con.register("_incoming", arrow)
     try:
         if not existing:
@@ -195,7 +197,7 @@ def read_records(
     con: duckdb.DuckDBPyConnection, where: str = "", params: list[object] | None = None
 ) -> pd.DataFrame:
     """Stored records (``record_key`` and bookkeeping columns first) in canonical order."""
-    if not _columns(con, "records"):
+    if not table_columns(con, "records"):
         return pd.DataFrame()
     frame = con.execute(
         f"SELECT * FROM records {where} ORDER BY source, source_id", params or []

@@ -3,18 +3,15 @@ context (term-frequency tables, name spellings), so no table keeps a trace of th
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 import pandas as pd
 
-from ..handles import MIN_PART
+from ..handles import MIN_PART, letters_only
 from ..schema import MULTI_VALUED_FIELDS
 from .context import MatchContext
+from .db import table_columns
 
 __all__ = ["forget"]
-
-_NOT_LETTERS = re.compile(r"[^a-z]")
 
 
 def _held(con: duckdb.DuckDBPyConnection, column: str, value: str) -> bool:
@@ -27,13 +24,6 @@ def _held(con: duckdb.DuckDBPyConnection, column: str, value: str) -> bool:
     return bool(row and row[0])
 
 
-def _columns(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'records'"
-    ).fetchall()
-    return {str(r[0]) for r in rows}
-
-
 def _values(record: pd.Series, column: str) -> list[str]:
     value = record.get(column)
     if isinstance(value, tuple | list):
@@ -44,7 +34,7 @@ def _values(record: pd.Series, column: str) -> list[str]:
 def forget(con: duckdb.DuckDBPyConnection, context: MatchContext, erased: pd.DataFrame) -> None:
     """Remove from ``context`` the values of ``erased`` records (canonical frame) that no
     stored record holds any more (call after the records are deleted)."""
-    stored = _columns(con)
+    stored = set(table_columns(con, "records"))
     model = context.model
     for _, record in erased.iterrows():  # erasure is one record at a time
         for column, table in list(model.tf_.items()):
@@ -67,7 +57,7 @@ def forget(con: duckdb.DuckDBPyConnection, context: MatchContext, erased: pd.Dat
         )
         for spelling, counts, column in pairs:
             name = _values(record, column)[0]
-            key = _NOT_LETTERS.sub("", name.lower())
+            key = letters_only(name)
             if len(key) < MIN_PART or key not in counts:
                 continue
             counts[key] -= 1

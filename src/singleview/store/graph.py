@@ -26,7 +26,7 @@ from .context import MatchContext
 from .db import has_table, read_records, write_frame
 from .ids import assign_ids
 
-__all__ = ["Scope", "recluster", "with_keys"]
+__all__ = ["Scope", "no_removed", "recluster", "with_keys"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,11 @@ SPLIT_DISAGREEMENT = -1.0e18
 def with_keys(con: duckdb.DuckDBPyConnection, keys: np.ndarray, name: str = "_keys") -> None:
     """Register ``keys`` (record keys) as a one-column relation ``name`` for joins."""
     con.register(name, pa.table({"record_key": pa.array(np.asarray(keys, dtype=np.int64))}))
+
+
+def no_removed() -> pd.DataFrame:
+    """An empty frame of removed cluster rows (see :attr:`Scope.removed`)."""
+    return pd.DataFrame(columns=["record_key", "customer_id", "component"])
 
 
 @dataclass

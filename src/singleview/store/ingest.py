@@ -22,7 +22,7 @@ from ..settings import SurvivorshipSettings
 from ..sources.records import record_hash
 from .context import MatchContext
 from .db import has_table, read_records, write_frame
-from .graph import Scope, recluster, with_keys
+from .graph import Scope, no_removed, recluster, with_keys
 
 __all__ = ["BOOKKEEPING", "Folded", "content_hash", "drop_records", "fold_in", "score_records"]
 
@@ -85,7 +85,7 @@ def _stored_versions(con: duckdb.DuckDBPyConnection, keys: pd.DataFrame) -> pd.D
 def drop_records(con: duckdb.DuckDBPyConnection, keys: np.ndarray) -> pd.DataFrame:
     """Delete records and what hangs off them; returns their old cluster rows."""
     if not has_table(con, "records"):
-        return pd.DataFrame(columns=["record_key", "customer_id", "component"])
+        return no_removed()
     with_keys(con, keys, "_drop")
     old = con.execute(
         "SELECT record_key, customer_id, component FROM clusters "

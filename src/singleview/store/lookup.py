@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import ConfigError, StoreError
 from ..schema import EXTRA_PREFIX, ID_PREFIX, MAPPABLE_FIELDS
 from ..sources import FrameSource, load
-from .context import MatchContext
+from .context import KEY_MIX, MatchContext
 from .db import read_records
 from .ingest import BOOKKEEPING
 
@@ -27,7 +27,6 @@ __all__ = ["Lookup"]
 
 logger = logging.getLogger(__name__)
 
-_MIX = np.uint64(0x9E3779B97F4A7C15)
 #: Most stored records a lookup compares with: candidates are taken rule by rule, the
 #: tight rules (ids, e-mail, phone, date of birth with a name) first, until this many.
 MAX_CANDIDATES = 300
@@ -35,7 +34,7 @@ MAX_CANDIDATES = 300
 
 def _combined(rule: np.ndarray, key: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
-        mixed = key.astype(np.int64).view(np.uint64) * _MIX + rule.astype(np.uint64)
+        mixed = key.astype(np.int64).view(np.uint64) * KEY_MIX + rule.astype(np.uint64)
     return mixed.view(np.int64)
 
 

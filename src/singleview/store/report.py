@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
@@ -50,15 +50,10 @@ class IngestReport:
         seq: int,
         started: float,
     ) -> IngestReport:
+        counts = {k: v for k, v in asdict(folded).items() if k not in ("next_seq", "next_key")}
         return cls(
             rows_in=rows_in,
-            new=folded.new,
-            changed=folded.changed,
-            unchanged=folded.unchanged,
-            stale=folded.stale,
-            deleted=folded.deleted,
-            pairs_scored=folded.pairs_scored,
-            scope_records=folded.scope_records,
+            **counts,
             first_seq=seq,
             last_seq=folded.next_seq - 1,
             seconds=time.perf_counter() - started,
