@@ -429,10 +429,11 @@ class FellegiSunter:
         return waterfall(self, levels, tf, prior)
 
     # -- persistence -----------------------------------------------------------------------
-    def to_json(self) -> str:
-        """The fitted model as JSON (term-frequency tables included: they hold values)."""
+    def to_json(self, *, tf: bool = True) -> str:
+        """The fitted model as JSON (term-frequency tables included unless ``tf=False``:
+        they hold values)."""
         self._check()
-        return model_to_json(self)
+        return model_to_json(self, tf=tf)
 
     @classmethod
     def from_json(cls, text: str) -> FellegiSunter:

@@ -51,8 +51,9 @@ class _ModelData(BaseModel):
     tf_u: list[float]
 
 
-def model_to_json(model: FellegiSunter) -> str:
-    """A fitted model as JSON text."""
+def model_to_json(model: FellegiSunter, *, tf: bool = True) -> str:
+    """A fitted model as JSON text (``tf=False`` leaves the term-frequency tables out, for
+    a caller that keeps them elsewhere, as the identity store does)."""
     data = _ModelData(
         format=MODEL_FORMAT,
         lambda_=model.lambda_,
@@ -68,7 +69,11 @@ def model_to_json(model: FellegiSunter) -> str:
             )
             for c, m, u in zip(model.comparisons, model.m_, model.u_, strict=True)
         ],
-        tf={k: {str(i): float(v) for i, v in s.items()} for k, s in model.tf_.items()},
+        tf=(
+            {k: {str(i): float(v) for i, v in s.items()} for k, s in model.tf_.items()}
+            if tf
+            else {}
+        ),
         random_state=model.random_state,
         em_iterations=model.n_iterations_,
         groups=[list(g) for g in model.groups],

@@ -210,12 +210,14 @@ class MatchContext:
         return Scored(left, right, probability, disagreement, forced, compared.levels)
 
     # -- saving ---------------------------------------------------------------------------
-    def to_json(self) -> str:
-        """The context as JSON (the model inside holds values from the data: treat it so)."""
+    def to_json(self, *, tf: bool = True) -> str:
+        """The context as JSON (the model inside holds values from the data: treat it so).
+        ``tf=False`` leaves the model's term-frequency tables out (the store keeps them in
+        a table of their own: parsing them from JSON cost seconds per operation)."""
         spellings = None if self.spellings is None else list(self.spellings)
         return json.dumps(
             {
-                "model": json.loads(self.model.to_json()),
+                "model": json.loads(self.model.to_json(tf=tf)),
                 "rules": [list(r) for r in self.rules],
                 "forced_rules": [list(r) for r in self.forced_rules],
                 "threshold": self.threshold,

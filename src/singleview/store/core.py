@@ -32,11 +32,20 @@ from ..schema import DELETED_REASON
 from ..settings import Settings
 from ..sources import Source
 from .context import MatchContext
-from .db import check_schema, compact, connect, create_schema, has_table, read_records
+from .db import (
+    SCHEMA_VERSION,
+    check_schema,
+    compact,
+    connect,
+    create_schema,
+    has_table,
+    read_records,
+)
 from .forget import forget
 from .graph import Scope, no_removed, recluster
 from .ingest import BOOKKEEPING, drop_records, fold_in, score_records
 from .lookup import Lookup
+from .persist import load_context, migrate, save_context
 from .report import IngestReport
 
 __all__ = ["IdentityStore"]
@@ -88,7 +97,11 @@ class IdentityStore:
             if not tables or tables[0] == 0:
                 create_schema(con, __version__)
                 self._set(con, "link_within", str(bool(link_within_sources)))
-            check_schema(con, self.path)
+            version = check_schema(con, self.path)
+            if version < SCHEMA_VERSION:
+                con.execute("BEGIN TRANSACTION")
+                migrate(con, version)
+                con.execute("COMMIT")
             if settings is not None:
                 self._set(con, "settings", settings.model_dump_json())
         self.link_within = self._meta("link_within") == "True"
@@ -147,16 +160,6 @@ class IdentityStore:
         text = self._get(con, "settings")
         return Settings() if text is None else Settings.model_validate_json(text)
 
-    @staticmethod
-    def _context(con: duckdb.DuckDBPyConnection) -> MatchContext | None:
-        row = con.execute("SELECT body FROM context").fetchone()
-        return None if row is None else MatchContext.from_json(str(row[0]))
-
-    @staticmethod
-    def _save_context(con: duckdb.DuckDBPyConnection, context: MatchContext) -> None:
-        con.execute("DELETE FROM context")
-        con.execute("INSERT INTO context VALUES (?)", [context.to_json()])
-
     def _train(
         self, con: duckdb.DuckDBPyConnection, records: pd.DataFrame, settings: Settings
     ) -> MatchContext | None:
@@ -191,7 +194,7 @@ class IdentityStore:
             for source, value in priority.items():
                 con.execute("INSERT OR REPLACE INTO sources VALUES (?, ?)", [source, int(value)])
             settings = self._settings(con)
-            context = self._context(con)
+            context = load_context(con)
             seq = int(self._get(con, "next_seq") or 1)
             next_key = int(self._get(con, "next_record_key") or 0)
             if context is None:  # the first ingest: train on its records
@@ -201,7 +204,7 @@ class IdentityStore:
                         "the first ingest trains the model: it needs at least two records "
                         "with fields to compare"
                     )
-                self._save_context(con, context)
+                save_context(con, context)
                 self._set(con, "trained_seq", str(seq))
             folded = fold_in(
                 con,
@@ -231,14 +234,14 @@ class IdentityStore:
         with self._write() as con:
             key = self._record_key(con, (source, source_id))
             erased = read_records(con, "WHERE record_key = ?", [key])
-            context = self._context(con)
+            context = load_context(con)
             seq = int(self._get(con, "next_seq") or 1)
             settings = self._settings(con)
             removed = drop_records(con, np.array([key], dtype=np.int64))
             con.execute("DELETE FROM overrides WHERE a = ? OR b = ?", [key, key])
             if context is not None:
                 forget(con, context, erased.drop(columns=list(BOOKKEEPING)))
-                self._save_context(con, context)
+                save_context(con, context)
                 old_id = removed["customer_id"].iloc[0] if len(removed) else None
                 con.execute(
                     "INSERT INTO events VALUES (?, now()::TIMESTAMP, 'erase', ?, NULL, 1)",
@@ -279,7 +282,7 @@ class IdentityStore:
             seq = int(self._get(con, "next_seq") or 1)
             con.execute("DELETE FROM overrides WHERE a = ? AND b = ?", [lo, hi])
             con.execute("INSERT INTO overrides VALUES (?, ?, ?, ?)", [seq, kind, lo, hi])
-            context = self._context(con)
+            context = load_context(con)
             if context is None:
                 raise StoreError("the store is empty: ingest records first")
             comps = con.execute(
@@ -302,7 +305,7 @@ class IdentityStore:
             context = self._train(con, stored, settings) if len(stored) > 1 else None
             if context is None:
                 raise StoreError("retrain needs at least two stored records")
-            self._save_context(con, context)
+            save_context(con, context)
             self._set(con, "trained_seq", str(seq))
             con.execute("DELETE FROM block_keys")
             con.execute("DELETE FROM edges")

@@ -4,6 +4,7 @@ Tables (schema version :data:`SCHEMA_VERSION`)::
 
     meta        key, value            schema_version, singleview version, counters, settings
     context     body                  the frozen matching context (JSON; see context.py)
+    term_frequencies  column, value, frequency   the model's term-frequency tables
     sources     source, priority      survivorship priority per source
     records     record_key, first_seen, content_hash, then the canonical record columns
                 (e-mails and phones as VARCHAR[]; id_* and extra_* columns as they come)
@@ -53,11 +54,12 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _DDL = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE context (body VARCHAR);
+CREATE TABLE term_frequencies ("column" VARCHAR, value VARCHAR, frequency DOUBLE);
 CREATE TABLE sources (source VARCHAR PRIMARY KEY, priority BIGINT);
 CREATE TABLE block_keys (rule SMALLINT, key BIGINT, record_key BIGINT);
 CREATE TABLE edges (a BIGINT, b BIGINT, probability DOUBLE, disagreement DOUBLE,
@@ -114,18 +116,21 @@ def create_schema(con: duckdb.DuckDBPyConnection, version: str) -> None:
     )
 
 
-def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Fail clearly on a file that is not a store, or a store of another schema version."""
+def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """The store's schema version; fails clearly on a file that is not a store, or a store
+    of a newer schema version (an older one is migrated by the caller:
+    :func:`singleview.store.persist.migrate`)."""
     try:
         found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except duckdb.Error:
         raise StoreError(f"{path.name!r} is a DuckDB file but not a singleview store") from None
     version = int(found[0]) if found else -1
-    if version != SCHEMA_VERSION:
+    if not 1 <= version <= SCHEMA_VERSION:
         raise StoreError(
             f"{path.name!r} has store schema version {version}; this singleview reads "
-            f"version {SCHEMA_VERSION} (no migration exists from that version)"
+            f"versions 1 to {SCHEMA_VERSION} (no migration exists from that version)"
         )
+    return version
 
 
 def frame_to_arrow(frame: pd.DataFrame, lists: tuple[str, ...] = ()) -> pa.Table:

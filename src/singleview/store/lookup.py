@@ -22,6 +22,7 @@ from ..sources import FrameSource, load
 from .context import KEY_MIX, MatchContext
 from .db import read_records
 from .ingest import BOOKKEEPING
+from .persist import load_context
 
 __all__ = ["Lookup"]
 
@@ -59,10 +60,9 @@ class Lookup:
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection) -> Lookup:
         """Read what lookups need from an open store connection."""
-        row = con.execute("SELECT body FROM context").fetchone()
-        if row is None:
+        context = load_context(con)
+        if context is None:
             raise StoreError("the store is empty: ingest records before looking any up")
-        context = MatchContext.from_json(str(row[0]))
         blocks = con.execute("SELECT rule, key, record_key FROM block_keys").fetchnumpy()
         combined = _combined(np.asarray(blocks["rule"]), np.asarray(blocks["key"]))
         order = np.argsort(combined, kind="stable")

@@ -20,10 +20,10 @@ from .conftest import partition, sources
 def _full_run_with(context_of: Path, path: Path, synthetic: SyntheticData) -> set:
     """One ingest of everything into a fresh store holding ``context_of``'s context."""
     sv.IdentityStore(path).close()
-    with duckdb.connect(str(context_of), read_only=True) as con:
-        body = con.execute("SELECT body FROM context").fetchone()[0]
     with duckdb.connect(str(path)) as con:
-        con.execute("INSERT INTO context VALUES (?)", [body])
+        con.execute(f"ATTACH '{context_of}' AS trained (READ_ONLY)")
+        con.execute("INSERT INTO context SELECT * FROM trained.context")
+        con.execute("INSERT INTO term_frequencies SELECT * FROM trained.term_frequencies")
     with sv.IdentityStore(path) as store:
         store.ingest(sources(synthetic.frames))
         return partition(store.clusters())

@@ -3,6 +3,7 @@ deletions, stable ids, overrides, retrain, lookup, schema and closed-store error
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -12,6 +13,7 @@ import pytest
 
 import singleview as sv
 from singleview.datasets import SyntheticData
+from singleview.store.persist import load_context
 
 from .conftest import partition, sources
 
@@ -175,3 +177,32 @@ def test_event_numbers_only_grow(tmp_path: Path, synthetic: SyntheticData) -> No
             store.ingest(sources(frames))
         seq = store.changes()["seq"]
     assert seq.is_unique and seq.is_monotonic_increasing
+
+
+def test_a_version_1_store_is_migrated(tmp_path: Path, synthetic: SyntheticData) -> None:
+    """Schema 1 kept the term-frequency tables inside the context JSON; opening such a file
+    moves them to their own table and matches exactly as before."""
+    path = tmp_path / "s.duckdb"
+    with sv.IdentityStore(path) as store:
+        store.ingest(sources(synthetic.frames))
+        query = {"first_name": "Oliver", "last_name": "Smith", "postcode": "M1 1AE"}
+        before = store.lookup(query)
+    con = duckdb.connect(str(path))
+    whole = load_context(con)
+    assert whole is not None and whole.model.tf_
+    con.execute("UPDATE context SET body = ?", [whole.to_json()])
+    con.execute("DROP TABLE term_frequencies")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    with sv.IdentityStore(path) as store:
+        assert store.lookup(query).equals(before)
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    migrated = load_context(con)
+    body = json.loads(con.execute("SELECT body FROM context").fetchone()[0])
+    con.close()
+    assert body["model"]["tf"] == {}
+    assert migrated is not None
+    assert set(migrated.model.tf_) == set(whole.model.tf_)
+    for column, table in whole.model.tf_.items():
+        assert migrated.model.tf_[column].sort_index().equals(table.sort_index())
