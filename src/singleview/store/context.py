@@ -174,11 +174,17 @@ class MatchContext:
             return pd.DataFrame({"rule": [], "key": [], "position": []})
         return pd.concat(frames, ignore_index=True)
 
-    def pairs(self, features: Features, touched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate pairs (``left < right``, sorted) with at least one ``touched`` record."""
+    def pairs(
+        self, features: Features, touched: np.ndarray, keys: pd.DataFrame | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate pairs (``left < right``, sorted) with at least one ``touched`` record.
+
+        ``keys`` (as :meth:`keys` gives them) saves computing them again; it must hold
+        every key of the touched records and, of the others, at least those they share."""
         n = max(features.n, 1)
         found = []
-        keys = self.keys(features)
+        if keys is None:
+            keys = self.keys(features)
         for index in range(len(self.rules)):
             part = keys[keys["rule"] == index]
             rows = part["position"].to_numpy(dtype=np.int64)

@@ -124,20 +124,29 @@ def score_records(
     )
     con.register("_own", pa.Table.from_pandas(own, preserve_index=False))
     with_keys(con, touched_keys, "_touched")
-    neighbour_keys = con.execute(
-        "SELECT DISTINCT b.record_key FROM block_keys b JOIN _own o "
+    # The stored keys the batch shares: its neighbours, and their keys for pairing (so
+    # the neighbours' keys need not be computed again).
+    shared = con.execute(
+        "SELECT DISTINCT b.rule, b.key, b.record_key FROM block_keys b JOIN _own o "
         "ON b.rule = o.rule AND b.key = o.key "
         "WHERE b.record_key NOT IN (SELECT record_key FROM _touched)"
-    ).fetchnumpy()["record_key"]
+    ).df()
     write_frame(con, "block_keys", own)
-    with_keys(con, np.asarray(neighbour_keys, dtype=np.int64), "_neighbours")
+    neighbour_keys = np.unique(shared["record_key"].to_numpy(dtype=np.int64))
+    with_keys(con, neighbour_keys, "_neighbours")
     neighbours = read_records(con, "WHERE record_key IN (SELECT record_key FROM _neighbours)")
     both = pd.concat([touched, neighbours], ignore_index=True) if len(neighbours) else touched
     both = both.sort_values(["source", "source_id"], ignore_index=True)
     record_keys = both["record_key"].to_numpy(dtype=np.int64)
     is_touched = np.isin(record_keys, touched_keys)
     features = context.features(both.drop(columns=list(BOOKKEEPING)))
-    left, right = context.pairs(features, is_touched)
+    by_key = np.argsort(record_keys)
+    all_keys = pd.concat([own, shared], ignore_index=True)
+    at = np.searchsorted(
+        record_keys, all_keys["record_key"].to_numpy(dtype=np.int64), sorter=by_key
+    )
+    all_keys["position"] = by_key[at]
+    left, right = context.pairs(features, is_touched, all_keys[["rule", "key", "position"]])
     scored = context.score(features, left, right)
     a, b = record_keys[left], record_keys[right]
     edges = pd.DataFrame(
