@@ -140,10 +140,14 @@ def frame_to_arrow(frame: pd.DataFrame, lists: tuple[str, ...] = ()) -> pa.Table
     for column in frame.columns:
         values = frame[column]
         if column in lists:
-            array = pa.array(
-                [list(v) if isinstance(v, tuple | list) else [] for v in values],
-                type=pa.list_(pa.string()),
-            )
+            kind = pa.list_(pa.string())
+            cells = values.to_numpy(dtype=object)
+            whole = np.fromiter((isinstance(v, tuple | list) for v in cells), bool, len(cells))
+            if not whole.all():  # a missing list is stored as an empty one
+                cells = cells.copy()
+                for at in np.flatnonzero(~whole).tolist():
+                    cells[at] = ()
+            array = pa.array(cells, type=kind)
         elif pd.api.types.is_datetime64_any_dtype(values.dtype):
             array = pa.array(values.to_numpy(dtype="datetime64[ns]"), type=pa.timestamp("ns"))
         elif pd.api.types.is_bool_dtype(values.dtype):
@@ -153,8 +157,11 @@ def frame_to_arrow(frame: pd.DataFrame, lists: tuple[str, ...] = ()) -> pa.Table
         elif pd.api.types.is_float_dtype(values.dtype):
             array = pa.array(values.to_numpy(dtype=np.float64))
         else:
-            text = values.astype(object).where(values.notna(), None)
-            array = pa.array([None if v is None else str(v) for v in text], type=pa.string())
+            text = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+            try:  # strings and nulls: one conversion, no Python loop
+                array = pa.array(text, type=pa.string(), from_pandas=True)
+            except (pa.ArrowTypeError, pa.ArrowInvalid):  # other objects: their text
+                array = pa.array([None if v is None else str(v) for v in text], type=pa.string())
         arrays.append(array)
         names.append(str(column))
     return pa.Table.from_arrays(arrays, names=names)
