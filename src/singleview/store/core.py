@@ -40,6 +40,7 @@ from .db import (
     create_schema,
     has_table,
     read_records,
+    transaction,
 )
 from .forget import forget
 from .graph import Scope, no_removed, recluster
@@ -99,9 +100,8 @@ class IdentityStore:
                 self._set(con, "link_within", str(bool(link_within_sources)))
             version = check_schema(con, self.path)
             if version < SCHEMA_VERSION:
-                con.execute("BEGIN TRANSACTION")
-                migrate(con, version)
-                con.execute("COMMIT")
+                with transaction(con):
+                    migrate(con, version)
             if settings is not None:
                 self._set(con, "settings", settings.model_dump_json())
         self.link_within = self._meta("link_within") == "True"
@@ -133,14 +133,11 @@ class IdentityStore:
         """A connection inside one transaction, committed only when the block succeeds."""
         if self._closed:
             raise StoreError("this identity store is closed")
-        with connect(self.path, read_only=False, timeout=self.timeout) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+        with (
+            connect(self.path, read_only=False, timeout=self.timeout) as con,
+            transaction(con),
+        ):
+            yield con
         self._lookup = None
 
     @staticmethod

@@ -36,12 +36,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import StoreBusyError, StoreError
 from ..schema import MULTI_VALUED_FIELDS
 
 __all__ = [
     "SCHEMA_VERSION",
+    "TERM_FREQUENCIES_DDL",
     "compact",
     "connect",
     "create_schema",
@@ -49,6 +51,7 @@ __all__ = [
     "has_table",
     "read_records",
     "table_columns",
+    "transaction",
     "write_frame",
 ]
 
@@ -56,10 +59,15 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 
-_DDL = """
+#: Added in schema version 2 (see :func:`singleview.store.persist.migrate`).
+TERM_FREQUENCIES_DDL = (
+    'CREATE TABLE term_frequencies ("column" VARCHAR, value VARCHAR, frequency DOUBLE);'
+)
+
+_DDL = f"""
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE context (body VARCHAR);
-CREATE TABLE term_frequencies ("column" VARCHAR, value VARCHAR, frequency DOUBLE);
+{TERM_FREQUENCIES_DDL}
 CREATE TABLE sources (source VARCHAR PRIMARY KEY, priority BIGINT);
 CREATE TABLE block_keys (rule SMALLINT, key BIGINT, record_key BIGINT);
 CREATE TABLE edges (a BIGINT, b BIGINT, probability DOUBLE, disagreement DOUBLE,
@@ -102,6 +110,18 @@ def connect(path: Path, *, read_only: bool, timeout: float) -> Iterator[duckdb.D
         con.close()
 
 
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: committed when it succeeds, rolled back if not."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def create_schema(con: duckdb.DuckDBPyConnection, version: str) -> None:
     """Create every table of an empty store."""
     con.execute(_DDL)
@@ -141,13 +161,8 @@ def frame_to_arrow(frame: pd.DataFrame, lists: tuple[str, ...] = ()) -> pa.Table
         values = frame[column]
         if column in lists:
             kind = pa.list_(pa.string())
-            cells = values.to_numpy(dtype=object)
-            whole = np.fromiter((isinstance(v, tuple | list) for v in cells), bool, len(cells))
-            if not whole.all():  # a missing list is stored as an empty one
-                cells = cells.copy()
-                for at in np.flatnonzero(~whole).tolist():
-                    cells[at] = ()
-            array = pa.array(cells, type=kind)
+            array = pa.array(values.to_numpy(dtype=object), type=kind, from_pandas=True)
+            array = pc.fill_null(array, pa.scalar([], type=kind))  # missing: an empty list
         elif pd.api.types.is_datetime64_any_dtype(values.dtype):
             array = pa.array(values.to_numpy(dtype="datetime64[ns]"), type=pa.timestamp("ns"))
         elif pd.api.types.is_bool_dtype(values.dtype):
