@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -22,6 +23,9 @@ __all__ = [
     "DISTINGUISH",
     "FAMILY",
     "OPTIONAL_BLOCKING",
+    "FeatureSummary",
+    "FieldSummary",
+    "candidate_rules",
     "choose_blocking",
     "choose_comparisons",
     "choose_groups",
@@ -105,19 +109,67 @@ def usable(features: Features, name: str, *, link_within: bool) -> bool:
     return True
 
 
-def choose_comparisons(features: Features, *, link_within: bool) -> list[Comparison]:
+@runtime_checkable
+class FieldSummary(Protocol):
+    """What zero configuration needs to know about the records: an engine-neutral view.
+
+    The local engine answers from :class:`~singleview.features.Features`
+    (:class:`FeatureSummary`); the Spark engine from aggregates.
+    """
+
+    n: int
+
+    def columns(self) -> list[str]:
+        """Canonical columns available for comparison."""
+        ...
+
+    def usable(self, name: str, *, link_within: bool) -> bool:
+        """Whether a field or key is worth comparing or blocking on (see :func:`usable`)."""
+        ...
+
+    def rule_pairs(self, rule: Sequence[str], *, link_within: bool, max_block_size: int) -> int:
+        """Pairs one blocking rule makes, oversized blocks left out."""
+        ...
+
+
+class FeatureSummary:
+    """:class:`FieldSummary` of one frame's features."""
+
+    def __init__(self, features: Features) -> None:
+        self.features = features
+        self.n = features.n
+
+    def columns(self) -> list[str]:
+        return self.features.columns()
+
+    def usable(self, name: str, *, link_within: bool) -> bool:
+        return usable(self.features, name, link_within=link_within)
+
+    def rule_pairs(self, rule: Sequence[str], *, link_within: bool, max_block_size: int) -> int:
+        stats = count_pairs(
+            self.features, [rule], link_within=link_within, max_block_size=max_block_size
+        )
+        return int(stats["pairs"].sum())
+
+
+def _summary(features: Features | FieldSummary) -> FieldSummary:
+    return FeatureSummary(features) if isinstance(features, Features) else features
+
+
+def choose_comparisons(features: Features | FieldSummary, *, link_within: bool) -> list[Comparison]:
     """One comparison per usable field, in canonical order."""
+    summary = _summary(features)
     chosen = []
-    for column in features.columns():
-        if not usable(features, column, link_within=link_within):
+    for column in summary.columns():
+        if not summary.usable(column, link_within=link_within):
             continue
         if column in _KINDS:
             kind, tf = _KINDS[column]
             chosen.append(Comparison(column, kind, tf))
         elif column == "full_name":
             if not (
-                usable(features, "first_name", link_within=link_within)
-                or usable(features, "last_name", link_within=link_within)
+                summary.usable("first_name", link_within=link_within)
+                or summary.usable("last_name", link_within=link_within)
             ):
                 chosen.append(Comparison(column, "name", True))
         elif column.startswith(ID_PREFIX):
@@ -129,65 +181,70 @@ def choose_comparisons(features: Features, *, link_within: bool) -> list[Compari
 
 
 def choose_blocking(
-    features: Features, *, link_within: bool, pairs_per_record: float, max_block_size: int
+    features: Features | FieldSummary,
+    *,
+    link_within: bool,
+    pairs_per_record: float,
+    max_block_size: int,
 ) -> list[tuple[str, ...]]:
     """Blocking rules whose every key is usable: identifiers and tight rules always, then
     broader rules, one by one, while the pairs they make stay under ``pairs_per_record`` per
     record (small data gets them all; at a million records a name sound in a big city would
     make tens of millions of pairs and is left out)."""
+    summary = _summary(features)
+
+    def fits(rule: Sequence[str]) -> bool:
+        return all(summary.usable(key, link_within=link_within) for key in rule)
+
+    def cost(rule: Sequence[str]) -> int:
+        return summary.rule_pairs(rule, link_within=link_within, max_block_size=max_block_size)
+
     rules: list[tuple[str, ...]] = [
-        (c,)
-        for c in features.columns()
-        if c.startswith(ID_PREFIX) and usable(features, c, link_within=link_within)
+        (c,) for c in summary.columns() if c.startswith(ID_PREFIX) and fits((c,))
     ]
-    for rule in _BLOCKING:
-        if all(usable(features, key, link_within=link_within) for key in rule):
-            rules.append(rule)
-    if not rules and usable(features, "full_name", link_within=link_within):
+    rules += [rule for rule in _BLOCKING if fits(rule)]
+    if not rules and fits(("full_name",)):
         rules.append(("full_name",))
-    budget = pairs_per_record * features.n
-    spent = (
-        int(
-            count_pairs(features, rules, link_within=link_within, max_block_size=max_block_size)[
-                "pairs"
-            ].sum()
-        )
-        if rules
-        else 0
-    )
+    budget = pairs_per_record * summary.n
+    spent = sum(cost(rule) for rule in rules)
     for rule in (*_BROAD_BLOCKING, *_WIDE_BLOCKING):
-        if not all(usable(features, key, link_within=link_within) for key in rule):
+        if not fits(rule):
             continue
-        cost = int(
-            count_pairs(features, [rule], link_within=link_within, max_block_size=max_block_size)[
-                "pairs"
-            ].sum()
-        )
-        if spent + cost <= budget:
+        pairs = cost(rule)
+        if spent + pairs <= budget:
             rules.append(rule)
-            spent += cost
+            spent += pairs
         else:
-            logger.info("blocking rule %s skipped: %d pairs over the budget", rule, cost)
+            logger.info("blocking rule %s skipped: %d pairs over the budget", rule, pairs)
     logger.info("zero-config blocking: %d rules, at most %d pairs", len(rules), spent)
     return rules
 
 
-def choose_training(features: Features, *, link_within: bool) -> list[tuple[str, ...]]:
+def candidate_rules(columns: Sequence[str]) -> list[tuple[str, ...]]:
+    """Every rule :func:`choose_blocking` may weigh for records with these columns."""
+    ids = [(c,) for c in columns if c.startswith(ID_PREFIX)]
+    return [*ids, *_BLOCKING, ("full_name",), *_BROAD_BLOCKING, *_WIDE_BLOCKING]
+
+
+def choose_training(
+    features: Features | FieldSummary, *, link_within: bool
+) -> list[tuple[str, ...]]:
     """Keys that pick out the same person, for the model's training sessions.
 
     Name sounds with the date of birth, an e-mail, each strong identifier.  Not addresses,
     phones or surnames: households share those, and m learned on them would call a
     household one person.
     """
+    summary = _summary(features)
     sessions: list[tuple[str, ...]] = []
-    if all(usable(features, k, link_within=link_within) for k in ("name_key", "dob")):
+    if all(summary.usable(k, link_within=link_within) for k in ("name_key", "dob")):
         sessions.append(("name_key", "dob"))
-    if usable(features, "email_key", link_within=link_within):
+    if summary.usable("email_key", link_within=link_within):
         sessions.append(("email_key",))
     sessions += [
         (c,)
-        for c in features.columns()
-        if c.startswith(ID_PREFIX) and usable(features, c, link_within=link_within)
+        for c in summary.columns()
+        if c.startswith(ID_PREFIX) and summary.usable(c, link_within=link_within)
     ]
     return sessions
 

@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ._arrays import factorize_ints, unique_sorted
 
-__all__ = ["components", "customer_ids", "guarded_components"]
+__all__ = ["components", "customer_ids", "guarded_components", "record_customer_ids"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +56,24 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return np.asarray(anchor[labels], dtype=np.int64)
 
 
+def record_customer_ids(source: np.ndarray, source_id: np.ndarray) -> np.ndarray:
+    """The customer id a cluster anchored on each of these records gets: ``"C"`` and 16 hex
+    digits hashed from ``source + "\x1f" + source_id`` (the same on every engine)."""
+    keys = np.asarray(
+        [f"{a}\x1f{b}" for a, b in zip(source.tolist(), source_id.tolist(), strict=True)],
+        dtype=object,
+    )
+    hashes = pd.util.hash_array(keys, categorize=False) if len(keys) else []
+    return np.array([f"C{h:016x}" for h in hashes], dtype=object)
+
+
 def customer_ids(anchors: np.ndarray, source: pd.Series, source_id: pd.Series) -> np.ndarray:
-    """``"C" + 16 hex digits`` hashed from each anchor record's (source, source_id)."""
-    keys = (source.astype("object") + "\x1f" + source_id.astype("object")).to_numpy(dtype=object)
+    """Per record, the id of its cluster: :func:`record_customer_ids` of the anchor."""
     inverse, unique_anchors = factorize_ints(anchors)
-    hashes = pd.util.hash_array(keys[unique_anchors], categorize=False)
-    ids = np.array([f"C{h:016x}" for h in hashes.tolist()], dtype=object)
+    ids = record_customer_ids(
+        source.astype("object").to_numpy()[unique_anchors],
+        source_id.astype("object").to_numpy()[unique_anchors],
+    )
     return np.asarray(ids[inverse], dtype=object)
 
 

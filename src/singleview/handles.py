@@ -30,6 +30,7 @@ __all__ = [
     "letters_only",
     "name_spellings",
     "names_from_email",
+    "spellings_from_counts",
     "split_handle",
 ]
 
@@ -188,7 +189,17 @@ def _spellings(names: pd.Series) -> tuple[dict[str, str], dict[str, int]]:
     """Letters-only form -> its most common spelling (ties: the smallest), and -> how
     many records carry it; for names of at least :data:`MIN_PART` letters."""
     counts = names.astype("object").value_counts()
-    frame = pd.DataFrame({"name": counts.index.astype("object"), "count": counts.to_numpy()})
+    return spellings_from_counts(counts.index.to_numpy(dtype=object), counts.to_numpy())
+
+
+def spellings_from_counts(
+    names: np.ndarray, counts: np.ndarray
+) -> tuple[dict[str, str], dict[str, int]]:
+    """:func:`_spellings` from distinct names and how many records carry each (an engine
+    that counts elsewhere, such as Spark, passes its counts here)."""
+    frame = pd.DataFrame(
+        {"name": np.asarray(names, dtype=object), "count": np.asarray(counts, dtype=np.int64)}
+    )
     frame["key"] = [letters_only(str(v)) for v in frame["name"]]
     frame = frame[frame["key"].str.len() >= MIN_PART]
     totals = frame.groupby("key")["count"].sum()

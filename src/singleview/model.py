@@ -14,7 +14,7 @@ model is plain data: :meth:`FellegiSunter.to_json` / :meth:`FellegiSunter.from_j
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -25,11 +25,12 @@ from .comparisons import M_PRIORS, U_PRIORS, Comparison
 from .em import pattern_index, run_em
 from .errors import ConfigError, NotFittedError
 from .features import Features
+from .fit_stats import FitStats, local_fit_stats
 from .model_io import model_from_json, model_to_json
-from .model_parts import U_PRIOR_PAIRS, ExactValues, TrainingSession, level_rates, total_pairs
-from .priors import fit_source_priors, prior_table
+from .model_parts import U_PRIOR_PAIRS, ExactValues, TrainingSession, level_rates
+from .priors import prior_table, source_priors_from_counts
 
-__all__ = ["ExactValues", "FellegiSunter", "TrainingSession"]
+__all__ = ["ExactValues", "FellegiSunter", "TrainingSession", "random_pairs"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,27 @@ MAX_U_ROUNDS = 5
 SCORE_CHUNK = 1_000_000
 #: Pseudo-matches the m prior is worth in EM (see :data:`comparisons.M_PRIORS`).
 PRIOR_STRENGTH = 20.0
+
+
+def random_pairs(
+    n: int,
+    source_of: Callable[[np.ndarray], np.ndarray],
+    *,
+    link_within: bool,
+    size: int,
+    random_state: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The random record pairs (positions) behind u: up to ``size`` pairs of two different
+    records (of two different sources, by ``source_of(positions)``, unless
+    ``link_within``), drawn with ``random_state``."""
+    rng = np.random.default_rng(random_state)
+    size = int(min(size, max(n * (n - 1) // 2, 1)))
+    left = rng.integers(0, n, size=2 * size)
+    right = rng.integers(0, n, size=2 * size)
+    keep = left != right
+    if not link_within:
+        keep &= source_of(left) != source_of(right)
+    return left[keep][:size], right[keep][:size]
 
 
 class FellegiSunter:
@@ -95,6 +117,10 @@ class FellegiSunter:
         self.tolerance = tolerance
         self.random_state = random_state
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the caches tied to one run's features (Spark ships models)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_sample", "_tf_index")}
+
     # -- fitting ---------------------------------------------------------------------------
     def fit(
         self,
@@ -122,31 +148,39 @@ class FellegiSunter:
             raise ConfigError("the model has no comparisons: no comparable field is present")
         if levels.ndim != 2 or levels.shape[1] != len(self.comparisons):
             raise ConfigError("levels must have one column per comparison")
+        stats = local_fit_stats(
+            self, features, levels, link_within=link_within, sessions=sessions, pairs=pairs
+        )
+        return self.fit_from_stats(stats)
+
+    def fit_from_stats(self, stats: FitStats) -> Self:
+        """Learn u, m and the prior from counts (see :mod:`singleview.fit_stats`); returns
+        ``self``.  :meth:`fit` is this on the counts of its arguments."""
+        if not self.comparisons:
+            raise ConfigError("the model has no comparisons: no comparable field is present")
         n_levels = [len(c.labels) for c in self.comparisons]
         priors = [np.asarray(M_PRIORS[c.kind]) for c in self.comparisons]
-        random_left, random_right, random_levels = self._random_sample(features, link_within)
         u_priors = [np.asarray(U_PRIORS[c.kind]) for c in self.comparisons]
-        observed_u = level_rates(random_levels, u_priors)
+        observed_u = level_rates(stats.random_patterns, u_priors, stats.random_counts)
         options: dict[str, Any] = {
             "max_iterations": self.max_iterations,
             "tolerance": self.tolerance,
             "prior_strength": PRIOR_STRENGTH,
         }
-        ids, patterns = pattern_index(levels)
-        counts = np.bincount(ids, minlength=len(patterns))
+        patterns, counts = stats.patterns, stats.counts
         overall = run_em(patterns, n_levels, observed_u, m_prior=priors, counts=counts, **options)
         m = list(overall.m)
         learned: dict[int, list[np.ndarray]] = {}
-        for session in sessions:
+        for session in stats.sessions:
             trained = [k for k in range(len(n_levels)) if k not in session.excluded]
-            if int(session.mask.sum()) < MIN_SESSION_PAIRS or not trained:
+            if int(session.counts.sum()) < MIN_SESSION_PAIRS or not trained:
                 continue
             result = run_em(
                 patterns[:, trained],
                 [n_levels[k] for k in trained],
                 [observed_u[k] for k in trained],
                 m_prior=[priors[k] for k in trained],
-                counts=np.bincount(ids[session.mask], minlength=len(patterns)),
+                counts=session.counts,
                 **options,
             )
             for position, k in enumerate(trained):
@@ -159,43 +193,42 @@ class FellegiSunter:
         self.n_iterations_ = overall.iterations
         # EM's rate is among candidate pairs, which blocking chose for agreeing on what the
         # comparisons count again; scores start from the match rate among all pairs.
-        total = total_pairs(features, link_within)
+        total = stats.total_pairs()
+        n_candidates = int(counts.sum())
         self.prior_ = float(
-            np.clip(self.lambda_ * levels.shape[0] / max(total, 1), _EPS * _EPS, 1 - _EPS)
+            np.clip(self.lambda_ * n_candidates / max(total, 1), _EPS * _EPS, 1 - _EPS)
         )
         # Term frequencies count every record, duplicates of one person included, and so
         # does the observed u: their ratio is the TF adjustment, so it keeps the observed u.
         self.tf_u_ = [float(u[-1]) for u in observed_u]
         self.u_ = observed_u
         self.random_matches_ = 0
-        if pairs is not None and len(pairs[0]):
-            n = np.int64(max(features.n, 1))
-            candidate_keys = pairs[0].astype(np.int64) * n + pairs[1]
-            # Blocking hands pairs over sorted; sort only if someone else did not.
-            ordered = bool(np.all(candidate_keys[1:] > candidate_keys[:-1]))
-            order = np.arange(len(candidate_keys)) if ordered else np.argsort(candidate_keys)
-            sorted_keys = candidate_keys if ordered else candidate_keys[order]
-            lo = np.minimum(random_left, random_right).astype(np.int64)
-            hi = np.maximum(random_left, random_right).astype(np.int64)
-            found = np.searchsorted(sorted_keys, lo * n + hi)
-            found = np.minimum(found, len(order) - 1)
-            is_candidate = sorted_keys[found] == lo * n + hi
-            candidate_pattern = ids[order[found]]
+        candidate = stats.random_candidate
+        if candidate is not None and n_candidates:
+            is_candidate = candidate >= 0
             # Removing the drawn matches lowers u, which raises their scores, which can
             # reveal more of them: repeat until nothing changes (a few rounds at most).
             for _ in range(MAX_U_ROUNDS):
                 _, probability = self.score(patterns)
-                drawn = is_candidate & (probability[candidate_pattern] >= 0.5)
-                if int(drawn.sum()) == self.random_matches_:
+                drawn = is_candidate & (probability[np.maximum(candidate, 0)] >= 0.5)
+                n_drawn = int(stats.random_counts[drawn].sum())
+                if n_drawn == self.random_matches_:
                     break
-                self.random_matches_ = int(drawn.sum())
-                self.u_ = level_rates(random_levels[~drawn], u_priors)
-        self.tf_ = self._term_frequencies(features)
+                self.random_matches_ = n_drawn
+                self.u_ = level_rates(
+                    stats.random_patterns[~drawn], u_priors, stats.random_counts[~drawn]
+                )
+        self.tf_ = self._term_frequencies(stats.tf)
         self.source_priors_: dict[str, float] = {}
-        if pairs is not None and len(pairs[0]):
+        if stats.strata is not None and n_candidates:
             evidence = self.score(patterns)[0] - self.prior_weight  # per pattern
-            self.source_priors_ = fit_source_priors(
-                evidence, features, pairs, self.prior_, link_within=link_within, patterns=ids
+            self.source_priors_ = source_priors_from_counts(
+                evidence,
+                stats.source_names,
+                stats.source_sizes,
+                stats.strata,
+                self.prior_,
+                link_within=stats.link_within,
             )
         logger.info(
             "model fitted: %d comparisons, %d training sessions, match rate %.5f among "
@@ -215,15 +248,13 @@ class FellegiSunter:
         return np.asarray(table[features.source[left], features.source[right]], dtype=np.float64)
 
     def _random_pairs(self, features: Features, link_within: bool) -> tuple[np.ndarray, np.ndarray]:
-        n = features.n
-        rng = np.random.default_rng(self.random_state)
-        size = int(min(self.u_sample_size, max(n * (n - 1) // 2, 1)))
-        left = rng.integers(0, n, size=2 * size)
-        right = rng.integers(0, n, size=2 * size)
-        keep = left != right
-        if not link_within:
-            keep &= features.source[left] != features.source[right]
-        return left[keep][:size], right[keep][:size]
+        return random_pairs(
+            features.n,
+            lambda rows: features.source[rows],
+            link_within=link_within,
+            size=self.u_sample_size,
+            random_state=self.random_state,
+        )
 
     def _random_sample(
         self, features: Features, link_within: bool
@@ -243,20 +274,18 @@ class FellegiSunter:
             levels[:, k], _ = comparison.compare(features, left, right)
         return levels
 
-    def _term_frequencies(self, features: Features) -> dict[str, pd.Series]:
+    def _term_frequencies(
+        self, counted: Mapping[str, tuple[np.ndarray, np.ndarray]]
+    ) -> dict[str, pd.Series]:
         tf = {}
-        for comparison in self.comparisons:
-            if comparison.tf_adjust:
-                coded = features[comparison.column]
-                counts = coded.counts()
+        for k, comparison in enumerate(self.comparisons):
+            if comparison.tf_adjust and comparison.column in counted:
+                values, counts = counted[comparison.column]
                 # Shrunk towards the average frequency by U_PRIOR_PAIRS pseudo-records: in
                 # a handful of rows every value looks common.
-                k = self.comparisons.index(comparison)
                 average = self.tf_u_[k]
                 frequency = (counts + U_PRIOR_PAIRS * average) / (counts.sum() + U_PRIOR_PAIRS)
-                tf[comparison.column] = pd.Series(
-                    frequency, index=pd.Index(coded.values, dtype="object")
-                )
+                tf[comparison.column] = pd.Series(frequency, index=pd.Index(values, dtype="object"))
         return tf
 
     # -- scoring ---------------------------------------------------------------------------

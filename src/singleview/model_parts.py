@@ -58,15 +58,20 @@ class TrainingSession:
     excluded: frozenset[int]
 
 
-def level_rates(levels: np.ndarray, priors: Sequence[np.ndarray]) -> list[np.ndarray]:
+def level_rates(
+    levels: np.ndarray, priors: Sequence[np.ndarray], counts: np.ndarray | None = None
+) -> list[np.ndarray]:
     """Share of known pairs on each level, per comparison, with the u prior worth
-    :data:`U_PRIOR_PAIRS` pairs (it only matters when few pairs could be drawn)."""
+    :data:`U_PRIOR_PAIRS` pairs (it only matters when few pairs could be drawn).
+    ``counts``: how many pairs each row of ``levels`` stands for (default one)."""
     rates = []
     for k, prior in enumerate(priors):
         column = levels[:, k]
-        counts = np.bincount(column[column >= 0], minlength=len(prior)).astype(np.float64)
-        counts += U_PRIOR_PAIRS * prior
-        rates.append(np.asarray(counts / counts.sum(), dtype=np.float64))
+        known = column >= 0
+        weights = None if counts is None else counts[known].astype(np.float64)
+        tally = np.bincount(column[known], weights=weights, minlength=len(prior))
+        tally = tally.astype(np.float64) + U_PRIOR_PAIRS * prior
+        rates.append(np.asarray(tally / tally.sum(), dtype=np.float64))
     return rates
 
 

@@ -23,7 +23,14 @@ import numpy as np
 if TYPE_CHECKING:
     from .features import Features
 
-__all__ = ["fit_source_priors", "pair_key", "prior_table", "source_pair_priors", "stratum_of"]
+__all__ = [
+    "fit_source_priors",
+    "pair_key",
+    "prior_table",
+    "source_pair_priors",
+    "source_priors_from_counts",
+    "stratum_of",
+]
 
 #: Pseudo-matches pulling a stratum's prior towards the overall prior.
 SHRINK_MATCHES = 5.0
@@ -107,16 +114,46 @@ def fit_source_priors(
         return {}
     strata = stratum_of(features.source[pairs[0]], features.source[pairs[1]], k)
     sizes = np.bincount(features.source, minlength=k)
-    counts = None
     if patterns is not None:
         width = np.int64(max(len(evidence), 1))
         combined = np.bincount(strata * width + patterns, minlength=k * k * int(width))
-        present = np.flatnonzero(combined)
-        strata, evidence = present // width, evidence[present % width]
-        counts = combined[present].astype(np.float64)
+        return source_priors_from_counts(
+            evidence, names, sizes, combined, overall_prior, link_within=link_within
+        )
+    grid = source_pair_priors(evidence, strata, sizes, overall_prior, link_within=link_within)
+    return _keyed(grid.reshape(k, k), names, link_within)
+
+
+def source_priors_from_counts(
+    evidence: np.ndarray,
+    names: list[str],
+    sizes: np.ndarray,
+    combined: np.ndarray,
+    overall_prior: float,
+    *,
+    link_within: bool,
+) -> dict[str, float]:
+    """:func:`fit_source_priors` from counts: ``evidence`` per pattern, records per source
+    (``names`` sorted) and candidates per (stratum, pattern) flattened as ``stratum *
+    len(evidence) + pattern``."""
+    k = len(names)
+    if k < 2:
+        return {}
+    width = np.int64(max(len(evidence), 1))
+    present = np.flatnonzero(combined)
     grid = source_pair_priors(
-        evidence, strata, sizes, overall_prior, link_within=link_within, counts=counts
-    ).reshape(k, k)
+        evidence[present % width],
+        present // width,
+        np.asarray(sizes),
+        overall_prior,
+        link_within=link_within,
+        counts=combined[present].astype(np.float64),
+    )
+    return _keyed(grid.reshape(k, k), names, link_within)
+
+
+def _keyed(grid: np.ndarray, names: list[str], link_within: bool) -> dict[str, float]:
+    k = len(names)
     return {
         pair_key(names[a], names[b]): float(grid[a, b])
         for a in range(k)

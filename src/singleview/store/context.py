@@ -77,6 +77,8 @@ class Scored:
     forced: np.ndarray
     #: Comparison level per pair and comparison (int8).
     levels: np.ndarray
+    #: Match weight (log2 odds) per pair, before a forcing rule.
+    weight: np.ndarray
 
 
 @dataclass
@@ -206,14 +208,16 @@ class MatchContext:
         if len(left) == 0:
             empty = np.empty(0, dtype=np.float64)
             levels = np.empty((0, len(self.model.comparisons)), dtype=np.int8)
-            return Scored(left, right, empty, empty.copy(), np.zeros(0, dtype=bool), levels)
+            return Scored(
+                left, right, empty, empty.copy(), np.zeros(0, dtype=bool), levels, empty.copy()
+            )
         compared = compare_pairs(features, self.model, left, right)
-        _, probability, disagreement = score_compared(features, compared, self.model)
+        weight, probability, disagreement = score_compared(features, compared, self.model)
         forced = np.zeros(len(left), dtype=bool)
         for rule in self.forced_rules:
             forced |= agree(features, rule, left, right)
         probability = np.where(forced, 1.0, probability)
-        return Scored(left, right, probability, disagreement, forced, compared.levels)
+        return Scored(left, right, probability, disagreement, forced, compared.levels, weight)
 
     # -- saving ---------------------------------------------------------------------------
     def to_json(self, *, tf: bool = True) -> str:

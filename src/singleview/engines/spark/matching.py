@@ -1,0 +1,268 @@
+"""Matching on Spark with a frozen :class:`~singleview.store.context.MatchContext`:
+blocking keys, candidate pairs, scores, guarded clusters and customer ids.
+
+Each step is the local code applied to pandas batches; only joins and aggregates are
+Spark's.  This works because the context makes matching batch-independent (the identity
+store's central property): a record's blocking keys are hashes of its values, and a pair's
+score depends on its two records and the frozen model alone.
+
+Shuffles: the keys' self-join (by rule and key), the two record joins of the pairs (by
+position), the rounds of :func:`~.components.connected_components`, the grouping of the
+over-merge guard's suspicious components, and the anchor join.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ...cluster import MIN_DISAGREEMENT, guarded_components, record_customer_ids
+from ...features import Features
+from ...store.context import MatchContext
+from .components import connected_components
+from .frames import POSITION, to_canonical
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = [
+    "ShippedContext",
+    "candidate_pairs",
+    "cluster_anchors",
+    "customer_clusters",
+    "score_pairs",
+]
+
+Checkpoint = Callable[["DataFrame"], "DataFrame"]
+
+#: Contexts parsed in this (worker) process, by digest: a worker parses each once.
+_PARSED: dict[str, MatchContext] = {}
+
+
+class ShippedContext:
+    """A context sent to the workers as its JSON (its model holds compiled functions that
+    do not pickle), in a broadcast variable, and parsed once per worker process."""
+
+    def __init__(self, spark: SparkSession, context: MatchContext) -> None:
+        text = context.to_json()
+        self.digest = hashlib.sha256(text.encode()).hexdigest()
+        self.link_within = context.link_within
+        self.gammas = [f"gamma_{c.column}" for c in context.model.comparisons]
+        self._text = spark.sparkContext.broadcast(text)
+        _PARSED[self.digest] = context
+
+    def get(self) -> MatchContext:
+        """The context (parsed here on first use)."""
+        if self.digest not in _PARSED:
+            _PARSED[self.digest] = MatchContext.from_json(self._text.value)
+        return _PARSED[self.digest]
+
+
+def _batch_features(context: MatchContext, batch: pd.DataFrame) -> tuple[pd.DataFrame, Features]:
+    records = to_canonical(batch)
+    return records, context.features(records.drop(columns=[POSITION]))
+
+
+def candidate_pairs(records: DataFrame, shipped: ShippedContext) -> DataFrame:
+    """Distinct candidate pairs ``(lo, hi, rule)`` with ``lo < hi`` positions and the first
+    rule that finds them (as local :func:`singleview.blocking.block`)."""
+    from pyspark.sql import functions as F
+
+    def keys(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            if len(batch) == 0:
+                continue
+            context = shipped.get()
+            found, features = _batch_features(context, batch)
+            frame = context.keys(features)
+            rows = frame["position"].to_numpy(dtype=np.int64)
+            yield pd.DataFrame(
+                {
+                    "rule": frame["rule"].to_numpy(dtype=np.int32),
+                    "key": frame["key"].to_numpy(dtype=np.int64),
+                    POSITION: found[POSITION].to_numpy(dtype=np.int64)[rows],
+                    "source": found["source"].to_numpy(dtype=object)[rows],
+                }
+            )
+
+    keyed = records.mapInPandas(keys, "rule int, key long, position long, source string")
+    left = keyed.select(
+        "rule", "key", F.col(POSITION).alias("lo"), F.col("source").alias("source_l")
+    )
+    right = keyed.select(
+        "rule", "key", F.col(POSITION).alias("hi"), F.col("source").alias("source_r")
+    )
+    pairs = left.join(right, ["rule", "key"]).where(F.col("lo") < F.col("hi"))
+    if not shipped.link_within:
+        pairs = pairs.where(F.col("source_l") != F.col("source_r"))
+    return pairs.groupBy("lo", "hi").agg(F.min("rule").alias("rule"))
+
+
+def score_pairs(records: DataFrame, pairs: DataFrame, shipped: ShippedContext) -> DataFrame:
+    """Candidate pairs with ``weight``, ``probability``, ``disagreement``, ``forced`` and a
+    ``gamma_<column>`` level per comparison, scored by the frozen model."""
+    from pyspark.sql import functions as F
+
+    columns = [c for c in records.columns if c != POSITION]
+    left = records.select(
+        F.col(POSITION).alias("lo"), *[F.col(c).alias(f"l__{c}") for c in columns]
+    )
+    right = records.select(
+        F.col(POSITION).alias("hi"), *[F.col(c).alias(f"r__{c}") for c in columns]
+    )
+    joined = pairs.join(left, "lo").join(right, "hi")
+    gammas = shipped.gammas
+
+    def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            if len(batch) == 0:
+                continue
+            sides = [
+                batch[[key, *[f"{side}__{c}" for c in columns]]].set_axis(
+                    [POSITION, *columns], axis=1
+                )
+                for key, side in (("lo", "l"), ("hi", "r"))
+            ]
+            both = pd.concat(sides, ignore_index=True).drop_duplicates(POSITION)
+            context = shipped.get()
+            found, features = _batch_features(context, both)
+            positions = found[POSITION].to_numpy(dtype=np.int64)
+            lo = batch["lo"].to_numpy(dtype=np.int64)
+            hi = batch["hi"].to_numpy(dtype=np.int64)
+            scored = context.score(
+                features,
+                np.searchsorted(positions, lo),
+                np.searchsorted(positions, hi),
+            )
+            out = pd.DataFrame(
+                {
+                    "lo": lo,
+                    "hi": hi,
+                    "rule": batch["rule"].to_numpy(dtype=np.int32),
+                    "weight": scored.weight,
+                    "probability": scored.probability,
+                    "disagreement": scored.disagreement,
+                    "forced": scored.forced,
+                }
+            )
+            for k, name in enumerate(gammas):
+                out[name] = scored.levels[:, k].astype(np.int8)
+            yield out
+
+    schema = (
+        "lo long, hi long, rule int, weight double, probability double, "
+        "disagreement double, forced boolean" + "".join(f", {g} tinyint" for g in gammas)
+    )
+    return joined.mapInPandas(score, schema)
+
+
+def cluster_anchors(
+    scored: DataFrame,
+    *,
+    threshold: float,
+    disagreement_weight: float,
+    checkpoint: Checkpoint,
+) -> tuple[DataFrame, DataFrame]:
+    """``(node, anchor)`` for every record in a cluster of two or more, as the local
+    :func:`singleview.cluster.guarded_components` anchors them, and the components the
+    guard rebuilt (``component``).  Records not listed are their own anchor."""
+    from pyspark.sql import functions as F
+
+    links = scored.where(F.col("probability") >= threshold).select(
+        F.col("hi").alias("a"), F.col("lo").alias("b")
+    )
+    labels = connected_components(links, checkpoint=checkpoint)
+    if disagreement_weight <= 0.0:
+        return labels.withColumnRenamed("component", "anchor"), labels.limit(0)
+    with_components = (
+        scored.join(
+            labels.select(F.col("node").alias("lo"), F.col("component").alias("c_l")), "lo", "left"
+        )
+        .join(
+            labels.select(F.col("node").alias("hi"), F.col("component").alias("c_r")), "hi", "left"
+        )
+        .where(F.col("c_l").isNotNull() & (F.col("c_l") == F.col("c_r")))
+        .select(
+            F.col("c_l").alias("component"),
+            "lo",
+            "hi",
+            "probability",
+            "disagreement",
+            "forced",
+        )
+    )
+    with_components = checkpoint(with_components)
+    suspicious = (
+        with_components.where(F.col("disagreement") < -MIN_DISAGREEMENT)
+        .select("component")
+        .distinct()
+    )
+    suspicious = checkpoint(suspicious)
+
+    def rebuild(pairs: pd.DataFrame) -> pd.DataFrame:
+        pairs = pairs.sort_values(["lo", "hi"], kind="mergesort", ignore_index=True)
+        lo = pairs["lo"].to_numpy(dtype=np.int64)
+        hi = pairs["hi"].to_numpy(dtype=np.int64)
+        nodes = np.unique(np.concatenate([lo, hi]))
+        anchors, _ = guarded_components(
+            len(nodes),
+            np.searchsorted(nodes, lo),
+            np.searchsorted(nodes, hi),
+            pairs["probability"].to_numpy(dtype=np.float64),
+            pairs["disagreement"].to_numpy(dtype=np.float64),
+            threshold=threshold,
+            disagreement_weight=disagreement_weight,
+            forced=pairs["forced"].to_numpy(dtype=bool),
+        )
+        return pd.DataFrame({"node": nodes, "anchor": nodes[anchors]})
+
+    rebuilt = (
+        with_components.join(suspicious, "component")
+        .groupBy("component")
+        .applyInPandas(rebuild, "node long, anchor long")
+    )
+    kept = labels.join(rebuilt.select("node"), "node", "left_anti").select(
+        "node", F.col("component").alias("anchor")
+    )
+    return checkpoint(kept.unionByName(rebuilt)), suspicious
+
+
+def customer_clusters(records: DataFrame, anchors: DataFrame) -> DataFrame:
+    """``(position, source, source_id, customer_id)`` for every record: the id of its
+    anchor record (:func:`singleview.cluster.record_customer_ids`)."""
+    from pyspark.sql import functions as F
+
+    keyed = records.select(POSITION, "source", "source_id")
+    anchored = keyed.join(
+        anchors.select(F.col("node").alias(POSITION), "anchor"), POSITION, "left"
+    ).select(POSITION, "source", "source_id", F.coalesce("anchor", POSITION).alias("anchor"))
+    named = anchored.join(
+        keyed.select(
+            F.col(POSITION).alias("anchor"),
+            F.col("source").alias("anchor_source"),
+            F.col("source_id").alias("anchor_source_id"),
+        ),
+        "anchor",
+    )
+
+    def ids(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            yield pd.DataFrame(
+                {
+                    POSITION: batch[POSITION].to_numpy(dtype=np.int64),
+                    "source": batch["source"].to_numpy(dtype=object),
+                    "source_id": batch["source_id"].to_numpy(dtype=object),
+                    "customer_id": record_customer_ids(
+                        batch["anchor_source"].to_numpy(dtype=object),
+                        batch["anchor_source_id"].to_numpy(dtype=object),
+                    ),
+                }
+            )
+
+    return named.mapInPandas(
+        ids, "position long, source string, source_id string, customer_id string"
+    )

@@ -1,0 +1,164 @@
+"""What fitting a Fellegi-Sunter model needs, as counts: the sufficient statistics.
+
+EM sees the candidate pairs only through how many of them show each level pattern (overall
+and per training session); u through how often random pairs show each pattern and which of
+them are candidates; the prior through per-source sizes and (source pair, pattern) counts;
+term frequencies through how many records hold each value.  :class:`FitStats` holds exactly
+that, so :meth:`~singleview.model.FellegiSunter.fit_from_stats` fits the same model from
+counts made anywhere: :func:`local_fit_stats` computes them with numpy, the Spark engine
+with aggregates, and the fitted floats are equal because the integers are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .em import pattern_index
+from .priors import stratum_of
+
+if TYPE_CHECKING:
+    from .features import Features
+    from .model import FellegiSunter
+    from .model_parts import TrainingSession
+
+__all__ = ["FitStats", "SessionCounts", "local_fit_stats", "random_pattern_counts"]
+
+
+@dataclass(frozen=True)
+class SessionCounts:
+    """Candidate pairs per pattern in one training session; m is not learned there for the
+    comparisons in ``excluded``."""
+
+    excluded: frozenset[int]
+    counts: np.ndarray
+
+
+@dataclass(frozen=True)
+class FitStats:
+    """The sufficient statistics of one fit (see the module docstring)."""
+
+    #: Distinct level rows of the candidate pairs, in :func:`~singleview.em.pattern_index`
+    #: order, and how many candidates show each.
+    patterns: np.ndarray
+    counts: np.ndarray
+    sessions: list[SessionCounts]
+    #: Distinct (level row, candidate pattern) combinations of the random pairs behind u,
+    #: how many random pairs show each, and the pattern number of the candidate pair a
+    #: random pair is (-1: not a candidate).  ``random_candidate`` is None when the
+    #: candidates are unknown (then no drawn match is taken out of u).
+    random_patterns: np.ndarray
+    random_counts: np.ndarray
+    random_candidate: np.ndarray | None
+    #: Source names (sorted) and records per source.
+    source_names: list[str]
+    source_sizes: np.ndarray
+    #: Candidates per (source stratum, pattern), flat: ``stratum * len(patterns) +
+    #: pattern`` (see :func:`~singleview.priors.stratum_of`); None for one source or
+    #: unknown candidates.
+    strata: np.ndarray | None
+    #: Per term-frequency column: its distinct values and how many records hold each.
+    tf: dict[str, tuple[np.ndarray, np.ndarray]]
+    link_within: bool
+
+    def total_pairs(self) -> int:
+        """Every pair the run could compare: all pairs, or cross-source pairs only."""
+        sizes = self.source_sizes.astype(np.int64)
+        n = int(sizes.sum())
+        if self.link_within:
+            return n * (n - 1) // 2
+        return int((n * n - int((sizes**2).sum())) // 2)
+
+
+def random_pattern_counts(
+    levels: np.ndarray, candidate: np.ndarray | None, n_patterns: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Random pairs' levels (and candidate pattern numbers, or None) as distinct
+    combinations with counts (the ``random_*`` fields of :class:`FitStats`)."""
+    ids, patterns = pattern_index(levels)
+    if candidate is None:
+        return patterns, np.bincount(ids, minlength=len(patterns)).astype(np.int64), None
+    width = np.int64(n_patterns + 1)
+    combined, inverse = np.unique(
+        ids.astype(np.int64) * width + (candidate.astype(np.int64) + 1), return_inverse=True
+    )
+    counts = np.bincount(inverse.ravel(), minlength=len(combined)).astype(np.int64)
+    return patterns[combined // width], counts, (combined % width - 1).astype(np.int64)
+
+
+def _random_candidates(
+    features: Features,
+    random_left: np.ndarray,
+    random_right: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray],
+    ids: np.ndarray,
+) -> np.ndarray:
+    """Per random pair, the pattern number of the candidate pair it is, or -1."""
+    n = np.int64(max(features.n, 1))
+    candidate_keys = pairs[0].astype(np.int64) * n + pairs[1]
+    # Blocking hands pairs over sorted; sort only if someone else did not.
+    ordered = bool(np.all(candidate_keys[1:] > candidate_keys[:-1]))
+    order = np.arange(len(candidate_keys)) if ordered else np.argsort(candidate_keys)
+    sorted_keys = candidate_keys if ordered else candidate_keys[order]
+    lo = np.minimum(random_left, random_right).astype(np.int64)
+    hi = np.maximum(random_left, random_right).astype(np.int64)
+    found = np.minimum(np.searchsorted(sorted_keys, lo * n + hi), len(order) - 1)
+    is_candidate = sorted_keys[found] == lo * n + hi
+    return np.where(is_candidate, ids[order[found]], -1).astype(np.int64)
+
+
+def local_fit_stats(
+    model: FellegiSunter,
+    features: Features,
+    levels: np.ndarray,
+    *,
+    link_within: bool,
+    sessions: Sequence[TrainingSession] = (),
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
+) -> FitStats:
+    """:class:`FitStats` of candidate ``levels`` (rows: the candidate ``pairs``, if given)
+    over ``features``, with ``model``'s comparisons and random sample."""
+    random_left, random_right, random_levels = model._random_sample(features, link_within)
+    ids, patterns = pattern_index(levels)
+    counts = np.bincount(ids, minlength=len(patterns)).astype(np.int64)
+    known = pairs is not None and len(pairs[0]) > 0
+    candidate = (
+        _random_candidates(features, random_left, random_right, pairs, ids)
+        if pairs is not None and known
+        else None
+    )
+    random_patterns, random_counts, random_candidate = random_pattern_counts(
+        random_levels, candidate, len(patterns)
+    )
+    names = [str(v) for v in features.source_names]
+    strata = None
+    if pairs is not None and known and len(names) >= 2:
+        width = max(len(patterns), 1)
+        stratum = stratum_of(features.source[pairs[0]], features.source[pairs[1]], len(names))
+        strata = np.bincount(stratum * width + ids, minlength=len(names) ** 2 * width).astype(
+            np.int64
+        )
+    tf = {
+        c.column: (features[c.column].values, features[c.column].counts())
+        for c in model.comparisons
+        if c.tf_adjust
+    }
+    return FitStats(
+        patterns=patterns,
+        counts=counts,
+        sessions=[
+            SessionCounts(s.excluded, np.bincount(ids[s.mask], minlength=len(patterns)))
+            for s in sessions
+        ],
+        random_patterns=random_patterns,
+        random_counts=random_counts,
+        random_candidate=random_candidate,
+        source_names=names,
+        source_sizes=np.bincount(features.source, minlength=len(names)).astype(np.int64),
+        strata=strata,
+        tf=tf,
+        link_within=link_within,
+    )
