@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from .engines.local import LocalEngine
+from .engines.spark import SparkEngine, SparkResult
 from .errors import (
     ConfigError,
     DataError,
@@ -67,6 +68,8 @@ __all__ = [
     "Source",
     "SourceError",
     "SourceOptions",
+    "SparkEngine",
+    "SparkResult",
     "StoreBusyError",
     "StoreError",
     "StoreSource",

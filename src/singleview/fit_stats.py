@@ -74,18 +74,27 @@ class FitStats:
 
 
 def random_pattern_counts(
-    levels: np.ndarray, candidate: np.ndarray | None, n_patterns: int
+    levels: np.ndarray,
+    candidate: np.ndarray | None,
+    n_patterns: int,
+    *,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Random pairs' levels (and candidate pattern numbers, or None) as distinct
-    combinations with counts (the ``random_*`` fields of :class:`FitStats`)."""
+    combinations with counts (the ``random_*`` fields of :class:`FitStats`).  ``weights``:
+    how many pairs each row stands for (default one)."""
     ids, patterns = pattern_index(levels)
+
+    def tally(groups: np.ndarray, size: int) -> np.ndarray:
+        return np.bincount(groups, weights=weights, minlength=size).astype(np.int64)
+
     if candidate is None:
-        return patterns, np.bincount(ids, minlength=len(patterns)).astype(np.int64), None
+        return patterns, tally(ids, len(patterns)), None
     width = np.int64(n_patterns + 1)
     combined, inverse = np.unique(
         ids.astype(np.int64) * width + (candidate.astype(np.int64) + 1), return_inverse=True
     )
-    counts = np.bincount(inverse.ravel(), minlength=len(combined)).astype(np.int64)
+    counts = tally(inverse.ravel(), len(combined))
     return patterns[combined // width], counts, (combined % width - 1).astype(np.int64)
 
 

@@ -24,7 +24,7 @@ def _table(frame: pd.DataFrame) -> list[str]:
 def summary_text(result: Result, *, profiles: int = 3) -> str:
     """Records in per source, quarantine reasons, cleaned values, pairs, customers, profiles."""
     lines: list[str] = []
-    resolved = result.clusters.groupby("source").size()
+    resolved = result.resolved_per_source()
     quarantined = result.quarantine.groupby("source").size()
     per_source = pd.DataFrame(
         {
@@ -71,10 +71,11 @@ def summary_text(result: Result, *, profiles: int = 3) -> str:
         )
         + ")"
     )
-    sizes = result.clusters.groupby("customer_id").size().sort_values(ascending=False)
+    sizes = result.cluster_sizes(5)
+    n_customers = result.n_customers()
     lines.append(
-        f"customers out: {len(result.profiles):,} from {len(result.clusters):,} "
-        f"records; largest clusters: {', '.join(str(v) for v in sizes.head(5))}"
+        f"customers out: {n_customers:,} from {result.n_clustered():,} "
+        f"records; largest clusters: {', '.join(str(v) for v in sizes)}"
     )
     if result.model is not None:
         lines.append(
@@ -91,15 +92,13 @@ def summary_text(result: Result, *, profiles: int = 3) -> str:
     if peaks:
         lines.append(f"memory: peak {max(peaks.values()):,} MiB")
 
-    if profiles and len(result.profiles):
+    if profiles and n_customers:
         lines.append("")
         lines.append(
-            f"{min(profiles, len(result.profiles))} golden profiles (largest first), "
+            f"{min(profiles, n_customers)} golden profiles (largest first), "
             "each field with its source record:"
         )
-        chosen = result.profiles.sort_values(
-            ["n_records", "customer_id"], ascending=[False, True]
-        ).head(profiles)
+        chosen = result.top_profiles(profiles)
         for _, row in chosen.iterrows():
             lines.append(
                 f"  customer {row['customer_id']}  ({row['n_records']} records from "

@@ -84,6 +84,30 @@ class Result:
         prior = float(self.model.prior_weights(self._features, left, right)[0])
         return self.model.explain(np.array(levels), np.array(tf), prior)
 
+    # -- the figures a summary shows (an engine with other frames overrides these) --------
+    def resolved_per_source(self) -> dict[str, int]:
+        """Resolved records per source."""
+        return {str(k): int(v) for k, v in self.clusters.groupby("source").size().items()}
+
+    def cluster_sizes(self, top: int) -> list[int]:
+        """The sizes of the ``top`` largest clusters, largest first."""
+        sizes = self.clusters.groupby("customer_id").size().sort_values(ascending=False)
+        return [int(v) for v in sizes.head(top)]
+
+    def n_clustered(self) -> int:
+        """Records in the clusters."""
+        return len(self.clusters)
+
+    def n_customers(self) -> int:
+        """Customers (profiles)."""
+        return len(self.profiles)
+
+    def top_profiles(self, top: int) -> pd.DataFrame:
+        """The profiles of the ``top`` largest customers (ties by id)."""
+        return self.profiles.sort_values(
+            ["n_records", "customer_id"], ascending=[False, True]
+        ).head(top)
+
     def summary(self, *, profiles: int = 3) -> str:
         """A short text report: records per source, quarantine, pairs, customers, profiles."""
         from .report import summary_text
@@ -107,13 +131,16 @@ class Result:
         }
         for name, frame in frames.items():
             _to_parquet(frame, out / f"{name}.parquet")
+        self._write_model_and_stats(out)
+        return out
+
+    def _write_model_and_stats(self, out: Path) -> None:
         if self.model is not None:
             self.model.save(out / "model.json")
         (out / "stats.json").write_text(
             json.dumps(self.stats, indent=1, default=str), encoding="utf-8"
         )
         (out / "summary.txt").write_text(self.summary() + "\n", encoding="utf-8")
-        return out
 
 
 def _to_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
-__all__ = ["POSITION", "TIME_FIELDS", "records_schema", "to_canonical", "to_spark"]
+__all__ = ["POSITION", "TIME_FIELDS", "arrow_ready", "records_schema", "to_canonical", "to_spark"]
 
 #: The column holding a record's position in canonical order.
 POSITION = "position"
@@ -49,7 +49,7 @@ def records_schema(columns: list[str]) -> StructType:
     return t.StructType(fields)
 
 
-def _arrow_ready(records: pd.DataFrame) -> pd.DataFrame:
+def arrow_ready(records: pd.DataFrame) -> pd.DataFrame:
     """``records`` with lists for tuples and plain object text, ready for Arrow."""
     out = {}
     for column in records.columns:
@@ -75,7 +75,7 @@ def to_spark(spark: SparkSession, records: pd.DataFrame, partitions: int) -> Dat
     frame = records.reset_index(drop=True)
     frame.insert(0, POSITION, np.arange(len(frame), dtype=np.int64))
     schema = records_schema(list(frame.columns))
-    ready = _arrow_ready(frame)
+    ready = arrow_ready(frame)
     df = (
         spark.createDataFrame(ready, schema=schema)
         if len(ready)
@@ -85,7 +85,7 @@ def to_spark(spark: SparkSession, records: pd.DataFrame, partitions: int) -> Dat
 
 
 def _text(values: pd.Series) -> pd.Series:
-    array = values.to_numpy(dtype=object, na_value=None)
+    array = np.array(values.to_numpy(dtype=object, na_value=None), dtype=object, copy=True)
     array[pd.isna(array)] = None
     return pd.Series(array, index=values.index, dtype=object, name=values.name)
 

@@ -13,7 +13,6 @@ over-merge guard's suspicious components, and the anchor join.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -31,38 +30,37 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ShippedContext",
+    "batch_features",
     "candidate_pairs",
     "cluster_anchors",
     "customer_clusters",
+    "map_pairs",
     "score_pairs",
 ]
 
 Checkpoint = Callable[["DataFrame"], "DataFrame"]
 
-#: Contexts parsed in this (worker) process, by digest: a worker parses each once.
-_PARSED: dict[str, MatchContext] = {}
-
 
 class ShippedContext:
-    """A context sent to the workers as its JSON (its model holds compiled functions that
-    do not pickle), in a broadcast variable, and parsed once per worker process."""
+    """A context sent once to every worker in a broadcast variable (pickled: the model
+    drops its per-run caches), with what the driver needs of it at hand."""
 
     def __init__(self, spark: SparkSession, context: MatchContext) -> None:
-        text = context.to_json()
-        self.digest = hashlib.sha256(text.encode()).hexdigest()
         self.link_within = context.link_within
         self.gammas = [f"gamma_{c.column}" for c in context.model.comparisons]
-        self._text = spark.sparkContext.broadcast(text)
-        _PARSED[self.digest] = context
+        self._broadcast = spark.sparkContext.broadcast(context)
 
     def get(self) -> MatchContext:
-        """The context (parsed here on first use)."""
-        if self.digest not in _PARSED:
-            _PARSED[self.digest] = MatchContext.from_json(self._text.value)
-        return _PARSED[self.digest]
+        """The context (unpickled once per worker process)."""
+        context: MatchContext = self._broadcast.value
+        return context
+
+    def destroy(self) -> None:
+        """Free the broadcast copies."""
+        self._broadcast.unpersist()
 
 
-def _batch_features(context: MatchContext, batch: pd.DataFrame) -> tuple[pd.DataFrame, Features]:
+def batch_features(context: MatchContext, batch: pd.DataFrame) -> tuple[pd.DataFrame, Features]:
     records = to_canonical(batch)
     return records, context.features(records.drop(columns=[POSITION]))
 
@@ -77,7 +75,7 @@ def candidate_pairs(records: DataFrame, shipped: ShippedContext) -> DataFrame:
             if len(batch) == 0:
                 continue
             context = shipped.get()
-            found, features = _batch_features(context, batch)
+            found, features = batch_features(context, batch)
             frame = context.keys(features)
             rows = frame["position"].to_numpy(dtype=np.int64)
             yield pd.DataFrame(
@@ -102,9 +100,21 @@ def candidate_pairs(records: DataFrame, shipped: ShippedContext) -> DataFrame:
     return pairs.groupBy("lo", "hi").agg(F.min("rule").alias("rule"))
 
 
-def score_pairs(records: DataFrame, pairs: DataFrame, shipped: ShippedContext) -> DataFrame:
-    """Candidate pairs with ``weight``, ``probability``, ``disagreement``, ``forced`` and a
-    ``gamma_<column>`` level per comparison, scored by the frozen model."""
+PairFunction = Callable[
+    [MatchContext, Features, np.ndarray, np.ndarray, pd.DataFrame], pd.DataFrame
+]
+
+
+def map_pairs(
+    records: DataFrame,
+    pairs: DataFrame,
+    shipped: ShippedContext,
+    fn: PairFunction,
+    schema: str,
+) -> DataFrame:
+    """``fn(context, features, left, right, batch)`` over batches of ``pairs`` (columns
+    ``lo``, ``hi``: positions, in that order), where ``features`` are those of the batch's
+    records and ``left``/``right`` index them; ``fn`` returns a frame of ``schema``."""
     from pyspark.sql import functions as F
 
     columns = [c for c in records.columns if c != POSITION]
@@ -115,9 +125,8 @@ def score_pairs(records: DataFrame, pairs: DataFrame, shipped: ShippedContext) -
         F.col(POSITION).alias("hi"), *[F.col(c).alias(f"r__{c}") for c in columns]
     )
     joined = pairs.join(left, "lo").join(right, "hi")
-    gammas = shipped.gammas
 
-    def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
             if len(batch) == 0:
                 continue
@@ -129,35 +138,54 @@ def score_pairs(records: DataFrame, pairs: DataFrame, shipped: ShippedContext) -
             ]
             both = pd.concat(sides, ignore_index=True).drop_duplicates(POSITION)
             context = shipped.get()
-            found, features = _batch_features(context, both)
+            found, features = batch_features(context, both)
             positions = found[POSITION].to_numpy(dtype=np.int64)
             lo = batch["lo"].to_numpy(dtype=np.int64)
             hi = batch["hi"].to_numpy(dtype=np.int64)
-            scored = context.score(
+            yield fn(
+                context,
                 features,
                 np.searchsorted(positions, lo),
                 np.searchsorted(positions, hi),
+                batch.drop(columns=[c for c in batch.columns if c[:3] in ("l__", "r__")]),
             )
-            out = pd.DataFrame(
-                {
-                    "lo": lo,
-                    "hi": hi,
-                    "rule": batch["rule"].to_numpy(dtype=np.int32),
-                    "weight": scored.weight,
-                    "probability": scored.probability,
-                    "disagreement": scored.disagreement,
-                    "forced": scored.forced,
-                }
-            )
-            for k, name in enumerate(gammas):
-                out[name] = scored.levels[:, k].astype(np.int8)
-            yield out
+
+    return joined.mapInPandas(run, schema)
+
+
+def score_pairs(records: DataFrame, pairs: DataFrame, shipped: ShippedContext) -> DataFrame:
+    """Candidate pairs with ``weight``, ``probability``, ``disagreement``, ``forced`` and a
+    ``gamma_<column>`` level per comparison, scored by the frozen model."""
+    gammas = shipped.gammas
+
+    def score(
+        context: MatchContext,
+        features: Features,
+        left: np.ndarray,
+        right: np.ndarray,
+        batch: pd.DataFrame,
+    ) -> pd.DataFrame:
+        scored = context.score(features, left, right)
+        out = pd.DataFrame(
+            {
+                "lo": batch["lo"].to_numpy(dtype=np.int64),
+                "hi": batch["hi"].to_numpy(dtype=np.int64),
+                "rule": batch["rule"].to_numpy(dtype=np.int32),
+                "weight": scored.weight,
+                "probability": scored.probability,
+                "disagreement": scored.disagreement,
+                "forced": scored.forced,
+            }
+        )
+        for k, name in enumerate(gammas):
+            out[name] = scored.levels[:, k].astype(np.int8)
+        return out
 
     schema = (
         "lo long, hi long, rule int, weight double, probability double, "
         "disagreement double, forced boolean" + "".join(f", {g} tinyint" for g in gammas)
     )
-    return joined.mapInPandas(score, schema)
+    return map_pairs(records, pairs, shipped, score, schema)
 
 
 def cluster_anchors(
