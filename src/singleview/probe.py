@@ -25,7 +25,7 @@ import pandas as pd
 from .blocking import Candidates, block, plan_rule, rule_name
 from .features import Features
 
-__all__ = ["PROBE_PAIRS", "probe_rules"]
+__all__ = ["PROBE_PAIRS", "draw_block_pairs", "probe_rules"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +68,31 @@ def _sample_pairs(
         return None
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     sizes = np.diff(np.append(starts, len(rows))).astype(np.int64)
+    drawn = draw_block_pairs(sizes, size=size, rng=rng)
+    if drawn is None:
+        return None
+    blocks, i, j = drawn
+    first = rows[starts[blocks] + i]
+    second = rows[starts[blocks] + j]
+    return np.minimum(first, second), np.maximum(first, second), stats
+
+
+def draw_block_pairs(
+    sizes: np.ndarray, *, size: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``size`` distinct pairs drawn uniformly from blocks of these ``sizes`` (in block
+    order): each as (block, i, j), the ranks ``i < j`` of its two records in the block;
+    None when the blocks hold ``2 * size`` pairs or fewer (make them all instead).
+
+    Pairs inside a block of ``s`` records are numbered ``0 .. s(s-1)/2 - 1`` in the order
+    (0,1), (0,2) ... (1,2) ...; a drawn number is mapped back to its two ranks.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if len(sizes) == 0:
+        return None
     pairs = sizes * (sizes - 1) // 2
     cumulative = np.cumsum(pairs)
-    total = int(cumulative[-1])  # == stats["pairs"]
+    total = int(cumulative[-1])
     if total <= 2 * size:
         return None
     drawn = np.sort(rng.choice(total, size=size, replace=False))
@@ -85,9 +107,7 @@ def _sample_pairs(
         nxt = i + 1
         i = np.where((nxt <= s - 2) & (nxt * (2 * s - nxt - 1) // 2 <= t), nxt, i)
     j = t - i * (2 * s - i - 1) // 2 + i + 1
-    first = rows[starts[blocks] + i]
-    second = rows[starts[blocks] + j]
-    return np.minimum(first, second), np.maximum(first, second), stats
+    return blocks, i, j
 
 
 def probe_rules(

@@ -72,17 +72,30 @@ def swapped_names(features: Features, left: np.ndarray, right: np.ndarray) -> np
     lc, rc = left[candidates], right[candidates]
     cross_two = _cross_similarity(features, "last_name", lc, "first_name", rc)
     # A nickname across: the left record's last name, read as a first name, and the right
-    # record's first name.
-    values = first.values
-    width = np.int64(len(values) + 1)
-    last_as_first, nicknames = features.memo(
+    # record's first name.  Both are looked up among the first *and* last names, so the
+    # answer depends on the two values only, not on which other names the records hold.
+    union_of = features.memo(
         ("swap_tables",),
-        lambda: (
-            np.append(pd.Index(values).get_indexer(last.values), -1),
-            nickname_keys(values),
-        ),
+        lambda: _name_union(first.values, last.values),
     )
-    as_first = last_as_first[last.first[lc]]
-    nick = member(as_first.astype(np.int64) * width + first.first[rc], nicknames)
+    first_code, last_code, nicknames, width = union_of
+    as_first = last_code[last.first[lc]]
+    nick = member(as_first * width + first_code[first.first[rc]], nicknames)
     out[candidates] = (cross_two >= 0.92) | nick
     return out
+
+
+def _name_union(
+    first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.int64]:
+    """Codes of first and last names in one index of both (-1 appended for missing), the
+    nickname keys of that index and the key width."""
+    union = pd.Index(np.concatenate([first, last])).unique()
+    first_code = np.append(union.get_indexer(first), -1).astype(np.int64)
+    last_code = np.append(union.get_indexer(last), -1).astype(np.int64)
+    return (
+        first_code,
+        last_code,
+        nickname_keys(union.to_numpy(dtype=object)),
+        np.int64(len(union) + 1),
+    )

@@ -33,7 +33,7 @@ from ..result import Result
 from ..scoring import compare_pairs, score_compared
 from ..settings import Settings
 
-__all__ = ["KEY_MIX", "MatchContext", "Scored", "rule_keys"]
+__all__ = ["KEY_MIX", "MatchContext", "Scored", "ordered_rule_keys", "rule_keys"]
 
 #: Multiplier folding one key's value hash into a rule's running key (64-bit, wraps).
 KEY_MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -47,6 +47,16 @@ def _value_hashes(values: np.ndarray) -> np.ndarray:
 def rule_keys(features: Features, rule: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(record position, 64-bit key) for every value combination a record has on ``rule``,
     each once; records missing a key's value have none."""
+    rows, keys, _ = ordered_rule_keys(features, rule)
+    return rows, keys
+
+
+def ordered_rule_keys(
+    features: Features, rule: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`rule_keys` with, per (record, key), the rank of its first value combination
+    among the record's combinations in slot order: the order in which blocking meets the
+    record's blocks (see :func:`singleview.probe.draw_block_pairs`)."""
     rows = np.arange(features.n, dtype=np.int64)
     keys = np.zeros(features.n, dtype=np.uint64)
     for key in rule:
@@ -57,12 +67,14 @@ def rule_keys(features: Features, rule: Sequence[str]) -> tuple[np.ndarray, np.n
             keys = keys * KEY_MIX + hashes[codes]
     signed = keys.view(np.int64)
     if len(rows) == 0:
-        return rows, signed
-    order = np.lexsort((signed, rows))
-    rows, signed = rows[order], signed[order]
+        return rows, signed, rows.copy()
+    # rows ascend and each row's combinations come in slot order: rank within the row.
+    rank = np.arange(len(rows), dtype=np.int64) - np.searchsorted(rows, rows, side="left")
+    order = np.lexsort((rank, signed, rows))
+    rows, signed, rank = rows[order], signed[order], rank[order]
     first = np.ones(len(rows), dtype=bool)
     first[1:] = (rows[1:] != rows[:-1]) | (signed[1:] != signed[:-1])
-    return rows[first], signed[first]
+    return rows[first], signed[first], rank[first]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from ...errors import ConfigError
 from ...features import DERIVED_KEYS
 from ...handles import NameSpellings, spellings_from_counts
 from ...schema import ID_PREFIX, MULTI_VALUED_FIELDS
-from ...store.context import rule_keys
+from ...store.context import ordered_rule_keys
 from .frames import POSITION
 from .matching import ShippedContext, batch_features
 
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["RuleKeys", "SparkSummary", "generic_issues", "generic_values", "name_spellings"]
 
+#: Value combinations one record may have on one rule (four slots per multi-valued key):
+#: a block's first-seen order is ``position * SEEN_SPAN + rank``.
+SEEN_SPAN = 1 << 16
 #: The summary row counting records whose names were read from e-mail handles.
 INFERRED = "\x00inferred"
 #: Keys besides the columns that zero configuration asks about.
@@ -151,7 +154,7 @@ class RuleKeys:
                 sources = found["source"].to_numpy(dtype=object)
                 for index, rule in enumerate(wanted):
                     try:
-                        rows, hashed = rule_keys(features, rule)
+                        rows, hashed, rank = ordered_rule_keys(features, rule)
                     except ConfigError:  # a key of a column these records lack
                         continue
                     yield pd.DataFrame(
@@ -160,15 +163,19 @@ class RuleKeys:
                             "key": hashed,
                             POSITION: positions[rows],
                             "source": sources[rows],
+                            "seen": positions[rows] * SEEN_SPAN + rank,
                         }
                     )
 
         self.keys = records.mapInPandas(
-            keys, "rule int, key long, position long, source string"
+            keys, "rule int, key long, position long, source string, seen long"
         ).persist()
         per_source = self.keys.groupBy("rule", "key", "source").agg(F.count("*").alias("c"))
-        blocks = per_source.groupBy("rule", "key").agg(
-            F.sum("c").alias("size"), F.sum(F.col("c") * F.col("c")).alias("squares")
+        seen = self.keys.groupBy("rule", "key").agg(F.min("seen").alias("seen"))
+        blocks = (
+            per_source.groupBy("rule", "key")
+            .agg(F.sum("c").alias("size"), F.sum(F.col("c") * F.col("c")).alias("squares"))
+            .join(seen, ["rule", "key"])
         )
         pairs = (
             (F.col("size") * (F.col("size") - 1) / 2)
