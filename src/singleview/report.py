@@ -25,7 +25,7 @@ def summary_text(result: Result, *, profiles: int = 3) -> str:
     """Records in per source, quarantine reasons, cleaned values, pairs, customers, profiles."""
     lines: list[str] = []
     resolved = result.resolved_per_source()
-    quarantined = result.quarantine.groupby("source").size()
+    quarantined, reasons = result.quarantine_counts()
     per_source = pd.DataFrame(
         {
             "source": list(result.rows_in),
@@ -39,8 +39,7 @@ def summary_text(result: Result, *, profiles: int = 3) -> str:
     lines += _table(per_source)
 
     lines.append("")
-    if len(result.quarantine):
-        reasons = result.quarantine.groupby("reason").size().sort_values(ascending=False)
+    if reasons:
         lines.append(
             "quarantined by reason: "
             + ", ".join(f"{reason} {count:,}" for reason, count in reasons.items())

@@ -89,6 +89,15 @@ class Result:
         """Resolved records per source."""
         return {str(k): int(v) for k, v in self.clusters.groupby("source").size().items()}
 
+    def quarantine_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Quarantined rows per source, and per reason (most frequent first)."""
+        per_source = self.quarantine.groupby("source").size()
+        reasons = self.quarantine.groupby("reason").size().sort_values(ascending=False)
+        return (
+            {str(k): int(v) for k, v in per_source.items()},
+            {str(k): int(v) for k, v in reasons.items()},
+        )
+
     def cluster_sizes(self, top: int) -> list[int]:
         """The sizes of the ``top`` largest clusters, largest first."""
         sizes = self.clusters.groupby("customer_id").size().sort_values(ascending=False)

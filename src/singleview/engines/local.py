@@ -48,7 +48,7 @@ from ..survivorship import build_profiles
 from .pairs import empty_pairs, pairs_frame
 from .timing import STAGES, StageTimer
 
-__all__ = ["STAGES", "LocalEngine", "combine"]
+__all__ = ["STAGES", "LocalEngine", "check_sources", "combine"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,9 @@ MIN_PROBE_PAIRS = 1000
 Loaded = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int], dict[str, int]]
 
 
-def combine(sources: Sequence[Source]) -> Loaded:
-    """Load every source; records in canonical order, quarantine, issues, rows in, priority."""
+def check_sources(sources: Sequence[Source]) -> None:
+    """Raise :class:`ConfigError` unless ``sources`` is a non-empty list of uniquely named
+    sources."""
     if not isinstance(sources, Sequence) or isinstance(sources, str | bytes) or not sources:
         raise ConfigError("resolve() needs a non-empty list of sources")
     names: list[str] = []
@@ -74,6 +75,11 @@ def combine(sources: Sequence[Source]) -> Loaded:
         if source.name in names:
             raise ConfigError(f"two sources are named {source.name!r}; names must be unique")
         names.append(source.name)
+
+
+def combine(sources: Sequence[Source]) -> Loaded:
+    """Load every source; records in canonical order, quarantine, issues, rows in, priority."""
+    check_sources(sources)
     loaded = [load(source) for source in sources]
     rows_in = {
         s.name: len(n.records) + len(n.quarantine) for s, n in zip(sources, loaded, strict=True)

@@ -7,17 +7,20 @@ over its defaults (the user wins; mapping a field to ``None`` drops a default).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import pandas as pd
 
 from singleview.errors import ConfigError
 from singleview.sources.files import PathArg, iter_csv, iter_parquet, read_header
 from singleview.sources.frame import iter_frame
-from singleview.sources.mapped import Fields, MappedSource
+from singleview.sources.mapped import Fields, MappedSource, is_spark_frame
 from singleview.sources.mapping import NamedColumnsArg, named_columns
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["AdapterSource", "shared_values"]
 
@@ -70,8 +73,8 @@ class AdapterSource(MappedSource):
             batch_size=batch_size,
             deleted_column=deleted_column,
         )
-        self.data: pd.DataFrame | Path
-        if isinstance(data, pd.DataFrame):
+        self.data: pd.DataFrame | Path | Any
+        if isinstance(data, pd.DataFrame) or is_spark_frame(data):
             self.data = data
             self.mapping.check(data)
         elif isinstance(data, str | Path) or hasattr(data, "__fspath__"):
@@ -80,7 +83,8 @@ class AdapterSource(MappedSource):
             self.mapping.check(read_header(self.data, source=name))
         else:
             msg = (
-                f"source {name!r}: data must be a DataFrame or a CSV/Parquet file path, "
+                f"source {name!r}: data must be a pandas or Spark DataFrame or a CSV/Parquet "
+                "file path, "
                 f"got {type(data).__name__}"
             )
             raise ConfigError(msg)
@@ -113,6 +117,9 @@ class AdapterSource(MappedSource):
         size = self.options.batch_size
         if isinstance(self.data, pd.DataFrame):
             return iter_frame(self.data, size)
+        if is_spark_frame(self.data):
+            logger.info("source %s: collecting a Spark DataFrame for the local engine", self.name)
+            return iter_frame(self.data.toPandas(), size)
         if self._format() == "csv":
             return iter_csv(self.data, size, source=self.name)
         return iter_parquet(self.data, size, source=self.name)

@@ -36,7 +36,14 @@ from singleview.schema import (
 )
 from singleview.sources.records import record_hash
 
-__all__ = ["Source", "SourceOptions", "check_records", "empty_records", "load"]
+__all__ = [
+    "Source",
+    "SourceOptions",
+    "check_records",
+    "empty_records",
+    "load",
+    "superseded_rows",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -237,8 +244,13 @@ def _supersede(records: pd.DataFrame, source_name: str) -> tuple[pd.DataFrame, p
         index=dupes.index,
     ).sort_values(["source_id", "updated_at", "tiebreak"], na_position="first", kind="mergesort")
     losers = order.index[order["source_id"].duplicated(keep="last")]
-    lost = records.loc[losers]
-    quarantined = pd.DataFrame(
+    quarantined = superseded_rows(records.loc[losers], source_name)
+    return records.drop(index=losers).reset_index(drop=True), quarantined
+
+
+def superseded_rows(lost: pd.DataFrame, source_name: str) -> pd.DataFrame:
+    """Quarantine rows for records replaced by a newer version of the same source id."""
+    return pd.DataFrame(
         {
             "source": source_name,
             "source_id": lost["source_id"].astype(object).where(lost["source_id"].notna(), None),
@@ -247,7 +259,6 @@ def _supersede(records: pd.DataFrame, source_name: str) -> tuple[pd.DataFrame, p
         },
         index=lost.index,
     ).astype(object)
-    return records.drop(index=losers).reset_index(drop=True), quarantined
 
 
 def _sum_issues(issues: list[pd.DataFrame]) -> pd.DataFrame:

@@ -5,15 +5,19 @@ Missing text values are ``None`` in ``object`` columns; e-mail and phone columns
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 
 from singleview.errors import ConfigError
-from singleview.sources.mapped import MappedSource
+from singleview.sources.mapped import MappedSource, is_spark_frame
 from singleview.sources.mapping import ColumnsArg, NamedColumnsArg
 
-__all__ = ["FrameSource", "iter_frame"]
+__all__ = ["FrameSource", "is_spark_frame", "iter_frame"]
+
+logger = logging.getLogger(__name__)
 
 
 def iter_frame(data: pd.DataFrame, batch_size: int) -> Iterator[pd.DataFrame]:
@@ -26,7 +30,11 @@ def iter_frame(data: pd.DataFrame, batch_size: int) -> Iterator[pd.DataFrame]:
 
 
 class FrameSource(MappedSource):
-    """A source over a :class:`pandas.DataFrame`.
+    """A source over a :class:`pandas.DataFrame` or a Spark DataFrame.
+
+    On the Spark engine (:class:`~singleview.SparkEngine`) a Spark DataFrame is cleaned
+    where it lies, one partition per batch; a pandas frame is cleaned on the driver and
+    sent to Spark.  On the local engine a Spark DataFrame is collected first.
 
     Parameters
     ----------
@@ -58,7 +66,7 @@ class FrameSource(MappedSource):
 
     def __init__(
         self,
-        data: pd.DataFrame,
+        data: pd.DataFrame | Any,
         *,
         name: str,
         id_column: str,
@@ -83,12 +91,20 @@ class FrameSource(MappedSource):
             batch_size=batch_size,
             deleted_column=deleted_column,
         )
-        if not isinstance(data, pd.DataFrame):
-            msg = f"source {name!r}: data must be a pandas DataFrame, got {type(data).__name__}"
+        if not isinstance(data, pd.DataFrame) and not is_spark_frame(data):
+            msg = (
+                f"source {name!r}: data must be a pandas or Spark DataFrame, got "
+                f"{type(data).__name__}"
+            )
             raise ConfigError(msg)
         self.mapping.check(data)
-        self.data: pd.DataFrame = data
+        self.data: Any = data
 
     def read(self) -> Iterator[pd.DataFrame]:
-        """Yield the frame in slices of ``options.batch_size`` rows."""
-        return iter_frame(self.data, self.options.batch_size)
+        """Yield the frame in slices of ``options.batch_size`` rows (a Spark DataFrame is
+        collected to this process first)."""
+        data = self.data
+        if is_spark_frame(data):
+            logger.info("source %s: collecting a Spark DataFrame for the local engine", self.name)
+            data = data.toPandas()
+        return iter_frame(data, self.options.batch_size)

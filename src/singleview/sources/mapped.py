@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
@@ -39,9 +40,17 @@ from singleview.sources.records import (
     to_tuples,
 )
 
-__all__ = ["Fields", "MappedSource"]
+__all__ = ["Fields", "MappedSource", "is_spark_frame"]
 
 logger = logging.getLogger(__name__)
+
+
+def is_spark_frame(data: object) -> bool:
+    """Whether ``data`` is a Spark DataFrame (classic or Spark Connect), without importing
+    pyspark."""
+    module = type(data).__module__
+    return module.startswith("pyspark.") and hasattr(data, "mapInPandas")
+
 
 _NAME_PARTS = ("first_name", "middle_name", "last_name")
 
@@ -132,6 +141,13 @@ class MappedSource:
     def read(self) -> Iterator[pd.DataFrame]:
         """Yield raw batches; subclasses implement this."""
         raise NotImplementedError
+
+    @property
+    def spark_data(self) -> Any | None:
+        """The Spark DataFrame this source reads, or None (the Spark engine cleans a Spark
+        DataFrame where it lies, one partition per batch)."""
+        data = getattr(self, "data", None)
+        return data if is_spark_frame(data) else None
 
     def empty_records(self) -> pd.DataFrame:
         """An empty records frame with this source's columns."""

@@ -46,7 +46,7 @@ from ...model import FellegiSunter
 from ...settings import Settings
 from ...sources import Source
 from ...store.context import MatchContext
-from ..local import MIN_PROBE_PAIRS, combine
+from ..local import MIN_PROBE_PAIRS, check_sources, combine
 from ..timing import StageTimer
 from .fitting import compare_candidates, spark_fit_stats
 from .frames import POSITION, arrow_ready, to_canonical, to_spark
@@ -126,14 +126,34 @@ class SparkEngine:
     # -- stages ---------------------------------------------------------------------------
     def _load(
         self, sources: Sequence[Source], settings: Settings
-    ) -> tuple[DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int], dict[str, int]]:
-        local, quarantine, issues, rows_in, priority = combine(sources)
-        raw = to_spark(self.spark, local, self.partitions)
-        del local
+    ) -> tuple[DataFrame, DataFrame, pd.DataFrame, dict[str, int], dict[str, int]]:
+        from .loading import QUARANTINE_SCHEMA, load_sources
+
+        check_sources(sources)
+        remote = [s for s in sources if getattr(s, "spark_data", None) is not None]
+        local = [s for s in sources if s not in remote]
+        priority = {s.name: s.options.priority for s in sources}
+        if not remote:
+            records, found, issues, rows_in, _ = combine(sources)
+            raw = to_spark(self.spark, records, self.partitions)
+            quarantine = self.spark.createDataFrame(
+                found[["source", "source_id", "reason", "row"]].astype(object), QUARANTINE_SCHEMA
+            )
+            del records
+        else:
+            raw, quarantine, issues, counted = load_sources(
+                self.spark,
+                remote,
+                combine(local) if local else None,
+                partitions=self.partitions,
+                checkpoint=self.checkpoint,
+            )
+            rows_in = {s.name: counted[s.name] for s in sources}
         generic = generic_values(raw, max_names=settings.max_names_per_value)
         if generic:
-            found = generic_issues(raw, generic)
-            issues = pd.concat([issues, found], ignore_index=True) if len(found) else issues
+            found_issues = generic_issues(raw, generic)
+            if len(found_issues):
+                issues = pd.concat([issues, found_issues], ignore_index=True)
             schema = raw.schema
 
             def cleaned(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -141,7 +161,7 @@ class SparkEngine:
                     yield arrow_ready(remove_values(to_canonical(batch), generic)[0])
 
             raw = raw.mapInPandas(cleaned, schema)
-        return self.checkpoint(raw), quarantine, issues, rows_in, priority
+        return self.checkpoint(raw), self.checkpoint(quarantine), issues, rows_in, priority
 
     def _run(
         self,
@@ -162,7 +182,7 @@ class SparkEngine:
             source_sizes = sizes_frame["count"].to_numpy(dtype=np.int64)
             n = int(source_sizes.sum())
         timer.stats["records"] = n
-        timer.stats["quarantined"] = len(quarantine)
+        timer.stats["quarantined"] = quarantine.count()
         record_columns = [c for c in records.columns if c != POSITION]
         base = MatchContext(
             model=FellegiSunter([]),

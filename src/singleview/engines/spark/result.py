@@ -74,9 +74,9 @@ def pairs_out(
 class SparkResult(Result):
     """What :func:`singleview.resolve` produced on the Spark engine.
 
-    ``clusters``, ``profiles``, ``pairs`` and ``records`` are Spark DataFrames with the
-    local columns (``pairs`` is None when no pair was scored); ``quarantine``, ``issues``
-    and ``blocking`` are small pandas frames; ``model`` is the fitted model.
+    ``clusters``, ``profiles``, ``pairs``, ``records`` and ``quarantine`` are Spark
+    DataFrames with the local columns (``pairs`` is None when no pair was scored);
+    ``issues`` and ``blocking`` are small pandas frames; ``model`` is the fitted model.
     """
 
     context: MatchContext | None = field(default=None, repr=False)
@@ -125,6 +125,17 @@ class SparkResult(Result):
         rows = self.clusters.groupBy("source").count().collect()
         return {str(r["source"]): int(r["count"]) for r in rows}
 
+    def quarantine_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        from pyspark.sql import functions as F
+
+        quarantine: Any = self.quarantine
+        per_source = quarantine.groupBy("source").count().collect()
+        reasons = quarantine.groupBy("reason").count().orderBy(F.col("count").desc()).collect()
+        return (
+            {str(r["source"]): int(r["count"]) for r in per_source},
+            {str(r["reason"]): int(r["count"]) for r in reasons},
+        )
+
     def cluster_sizes(self, top: int) -> list[int]:
         from pyspark.sql import functions as F
 
@@ -157,8 +168,9 @@ class SparkResult(Result):
         for name, frame in spark_frames.items():
             if frame is not None:
                 frame.write.mode("overwrite").parquet(str(out / f"{name}.parquet"))
+        quarantine: Any = self.quarantine
+        quarantine.write.mode("overwrite").parquet(str(out / "quarantine.parquet"))
         for name, small in (
-            ("quarantine", self.quarantine),
             ("issues", self.issues),
             ("blocking", self.blocking),
         ):
