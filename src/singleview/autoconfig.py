@@ -249,7 +249,9 @@ def choose_training(
     return sessions
 
 
-def choose_groups(features: Features, comparisons: Sequence[Comparison]) -> list[tuple[str, ...]]:
+def choose_groups(
+    features: Features | FieldSummary, comparisons: Sequence[Comparison]
+) -> list[tuple[str, ...]]:
     """The location group, when two or more of its columns are compared."""
     compared = {c.column for c in comparisons}
     group = tuple(c for c in LOCATION_GROUP if c in compared)

@@ -63,7 +63,7 @@ def record_customer_ids(source: np.ndarray, source_id: np.ndarray) -> np.ndarray
         [f"{a}\x1f{b}" for a, b in zip(source.tolist(), source_id.tolist(), strict=True)],
         dtype=object,
     )
-    hashes = pd.util.hash_array(keys, categorize=False) if len(keys) else []
+    hashes: list[int] = pd.util.hash_array(keys, categorize=False).tolist() if len(keys) else []
     return np.array([f"C{h:016x}" for h in hashes], dtype=object)
 
 

@@ -69,7 +69,7 @@ def level_rates(
         column = levels[:, k]
         known = column >= 0
         weights = None if counts is None else counts[known].astype(np.float64)
-        tally = np.bincount(column[known], weights=weights, minlength=len(prior))
+        tally: np.ndarray = np.bincount(column[known], weights=weights, minlength=len(prior))
         tally = tally.astype(np.float64) + U_PRIOR_PAIRS * prior
         rates.append(np.asarray(tally / tally.sum(), dtype=np.float64))
     return rates

@@ -102,6 +102,8 @@ class Settings(_Frozen):
     #: each would add has at least this match rate (see :mod:`singleview.probe`); 0 keeps
     #: every rule within the budget without probing.
     min_rule_yield: float = Field(default=0.0002, ge=0.0, lt=1.0)
+    #: Pairs the probe scores per broad rule to estimate its match rate.
+    probe_pairs: int = Field(default=20_000, gt=0)
     #: Training sessions: keys that pick out one person (m is learned, per comparison, on
     #: candidates agreeing on a key that does not involve it).  None: chosen from the data.
     training: tuple[tuple[str, ...], ...] | None = None

@@ -385,6 +385,7 @@ def _probe(
             min_yield=settings.min_rule_yield,
             threshold=threshold,
             random_state=random_state,
+            sample_size=settings.probe_pairs,
         )
     if len(grown) == len(candidates):
         return grown, compared

@@ -119,7 +119,8 @@ class AdapterSource(MappedSource):
             return iter_frame(self.data, size)
         if is_spark_frame(self.data):
             logger.info("source %s: collecting a Spark DataFrame for the local engine", self.name)
-            return iter_frame(self.data.toPandas(), size)
+            frame: Any = self.data
+            return iter_frame(frame.toPandas(), size)
         if self._format() == "csv":
             return iter_csv(self.data, size, source=self.name)
         return iter_parquet(self.data, size, source=self.name)

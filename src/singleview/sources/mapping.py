@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -85,8 +86,9 @@ class ColumnMapping:
         )
         return list(dict.fromkeys(used))
 
-    def check(self, batch: pd.DataFrame) -> None:
-        """Raise :class:`SchemaError` when ``batch`` lacks a mapped column."""
+    def check(self, batch: pd.DataFrame | Any) -> None:
+        """Raise :class:`SchemaError` when ``batch`` (a pandas or Spark DataFrame: anything
+        with ``columns``) lacks a mapped column."""
         available = {str(c) for c in batch.columns}
         missing = [c for c in self.required_columns() if c not in available]
         if missing:

@@ -113,9 +113,11 @@ def _random_levels(
         batch: pd.DataFrame,
     ) -> pd.DataFrame:
         levels = compare_pairs(features, context.model, left, right).levels
+        lo = batch["lo"].to_numpy(dtype=np.int64)
+        hi = batch["hi"].to_numpy(dtype=np.int64)
         out = {
-            "a": np.minimum(batch["lo"], batch["hi"]).to_numpy(dtype=np.int64),
-            "b": np.maximum(batch["lo"], batch["hi"]).to_numpy(dtype=np.int64),
+            "a": np.minimum(lo, hi),
+            "b": np.maximum(lo, hi),
         }
         for k, name in enumerate(gammas):
             out[name] = levels[:, k]

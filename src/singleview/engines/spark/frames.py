@@ -23,7 +23,15 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
-__all__ = ["POSITION", "TIME_FIELDS", "arrow_ready", "records_schema", "to_canonical", "to_spark"]
+__all__ = [
+    "POSITION",
+    "TIME_FIELDS",
+    "arrow_ready",
+    "none_for_missing",
+    "records_schema",
+    "to_canonical",
+    "to_spark",
+]
 
 #: The column holding a record's position in canonical order.
 POSITION = "position"
@@ -84,9 +92,14 @@ def to_spark(spark: SparkSession, records: pd.DataFrame, partitions: int) -> Dat
     return df.repartition(partitions, POSITION)
 
 
+def none_for_missing(values: pd.Series) -> np.ndarray:
+    """``values`` as an object array with None for every missing value (NaN, NA, NaT)."""
+    objects = values.astype(object)
+    return np.asarray(objects.where(objects.notna(), None), dtype=object)
+
+
 def _text(values: pd.Series) -> pd.Series:
-    array = np.array(values.to_numpy(dtype=object, na_value=None), dtype=object, copy=True)
-    array[pd.isna(array)] = None
+    array = none_for_missing(values)
     return pd.Series(array, index=values.index, dtype=object, name=values.name)
 
 

@@ -24,7 +24,7 @@ from ...schema import ISSUE_COLUMNS, QUARANTINE_COLUMNS, empty_issues, empty_qua
 from ...sources import Source
 from ...sources.base import check_records, superseded_rows
 from ...sources.records import record_hash
-from .frames import POSITION, arrow_ready, records_schema, to_canonical
+from .frames import POSITION, arrow_ready, none_for_missing, records_schema, to_canonical
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -98,12 +98,12 @@ def load_spark_source(
             out["kind"] = kind
             out["source"] = name
             if kind == "quarantine":
-                out["q_source_id"] = _objects(frame["source_id"])
-                out["q_reason"] = _objects(frame["reason"])
-                out["q_row"] = _objects(frame["row"])
+                out["q_source_id"] = none_for_missing(frame["source_id"])
+                out["q_reason"] = none_for_missing(frame["reason"])
+                out["q_row"] = none_for_missing(frame["row"])
             else:
-                out["i_field"] = _objects(frame["field"])
-                out["i_reason"] = _objects(frame["reason"])
+                out["i_field"] = none_for_missing(frame["field"])
+                out["i_reason"] = none_for_missing(frame["reason"])
                 out["i_count"] = frame["count"].astype(np.int64).to_numpy()
             yield out
 
@@ -152,12 +152,6 @@ _EXTRA = ("tiebreak", "q_source_id", "q_reason", "q_row", "i_field", "i_reason",
 QUARANTINE_SCHEMA = "source string, source_id string, reason string, row string"
 
 
-def _objects(values: pd.Series) -> np.ndarray:
-    array = np.array(values.to_numpy(dtype=object, na_value=None), dtype=object, copy=True)
-    array[pd.isna(array)] = None
-    return array
-
-
 def number_records(records: DataFrame, checkpoint: Any) -> DataFrame:
     """``records`` sorted by (source, source id) with a dense ``position`` from 0: each
     sorted partition's row count goes to the driver, then each row gets its partition's
@@ -186,7 +180,8 @@ def number_records(records: DataFrame, checkpoint: Any) -> DataFrame:
             yield out
 
     schema = t.StructType([t.StructField(POSITION, t.LongType(), False), *ordered.schema.fields])
-    return ordered.select(*columns).mapInPandas(number, schema)
+    numbered: DataFrame = ordered.select(*columns).mapInPandas(number, schema)
+    return numbered
 
 
 def load_sources(
@@ -199,12 +194,12 @@ def load_sources(
 ) -> tuple[DataFrame, Any, pd.DataFrame, dict[str, int]]:
     """Records with positions, quarantine (Spark), issues and rows in per source, from the
     Spark-backed ``sources`` and the already loaded pandas ones (``local``)."""
-    frames = []
-    quarantines = []
+    frames: list[DataFrame] = []
+    quarantines: list[DataFrame] = []
     issues = [empty_issues()]
     rows_in: dict[str, int] = {}
     if local is not None:
-        records, quarantine, found, local_rows, _ = local
+        records, quarantine, local_issues, local_rows, _ = local
         if len(records):
             frames.append(
                 spark.createDataFrame(arrow_ready(records), records_schema(list(records.columns)))
@@ -215,12 +210,13 @@ def load_sources(
                     quarantine[list(QUARANTINE_COLUMNS)].astype(object), QUARANTINE_SCHEMA
                 )
             )
-        issues.append(found)
+        issues.append(local_issues)
         rows_in |= local_rows
     for source in sources:
-        kept, quarantine, found, rows_read = load_spark_source(source, source.spark_data)  # type: ignore[attr-defined]
+        data: Any = getattr(source, "spark_data", None)
+        kept, rejected, found, rows_read = load_spark_source(source, data)
         frames.append(kept)
-        quarantines.append(quarantine)
+        quarantines.append(rejected)
         issues.append(found)
         rows_in[source.name] = rows_read
     union = frames[0]

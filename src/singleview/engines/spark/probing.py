@@ -20,7 +20,7 @@ import pandas as pd
 
 from ...blocking import rule_name
 from ...model import FellegiSunter
-from ...probe import PROBE_PAIRS, draw_block_pairs
+from ...probe import draw_block_pairs
 from ...settings import Settings
 from ...store.context import MatchContext
 from ..timing import StageTimer
@@ -42,7 +42,7 @@ def _sampled(
     keyed: RuleKeys,
     rule: tuple[str, ...],
     *,
-    max_block_size: int,
+    size: int,
     rng: np.random.Generator,
 ) -> DataFrame | None:
     """A uniform sample of the rule's pairs as ``(lo, hi)``, drawn as the local probe
@@ -57,7 +57,7 @@ def _sampled(
         .toPandas()
         .sort_values("seen", kind="mergesort", ignore_index=True)
     )
-    drawn = draw_block_pairs(blocks["size"].to_numpy(dtype=np.int64), size=PROBE_PAIRS, rng=rng)
+    drawn = draw_block_pairs(blocks["size"].to_numpy(dtype=np.int64), size=size, rng=rng)
     if drawn is None:
         return None
     block, i, j = drawn
@@ -135,7 +135,7 @@ def probe_rules(
             rule = tuple(rules[index])
             plan = keyed.plan(rule)
             sample = (
-                _sampled(engine, keyed, rule, max_block_size=settings.max_block_size, rng=rng)
+                _sampled(engine, keyed, rule, size=settings.probe_pairs, rng=rng)
                 if link_within
                 else None
             )
@@ -147,7 +147,7 @@ def probe_rules(
                     .join(known.select("lo", "hi"), ["lo", "hi"], "left_anti")
                 )
                 count = new.count()
-                take = min(PROBE_PAIRS, count)
+                take = min(settings.probe_pairs, count)
                 chosen = (
                     np.sort(rng.choice(count, size=take, replace=False))
                     if take

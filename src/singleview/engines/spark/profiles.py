@@ -16,7 +16,7 @@ import pandas as pd
 
 from ...settings import SurvivorshipSettings
 from ...survivorship import build_profiles
-from .frames import POSITION, TIME_FIELDS, to_canonical
+from .frames import POSITION, TIME_FIELDS, none_for_missing, to_canonical
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -56,8 +56,7 @@ def _spark_ready(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         elif pd.api.types.is_numeric_dtype(values.dtype):
             out[column] = values
         else:
-            array = np.array(values.to_numpy(dtype=object, na_value=None), dtype=object, copy=True)
-            array[pd.isna(array)] = None
+            array = none_for_missing(values)
             out[column] = pd.Series(
                 [v if v is None else str(v) for v in array], index=frame.index, dtype=object
             )

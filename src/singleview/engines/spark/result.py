@@ -79,6 +79,11 @@ class SparkResult(Result):
     ``issues`` and ``blocking`` are small pandas frames; ``model`` is the fitted model.
     """
 
+    clusters: DataFrame  # type: ignore[assignment]
+    profiles: DataFrame  # type: ignore[assignment]
+    pairs: DataFrame | None  # type: ignore[assignment]
+    quarantine: DataFrame  # type: ignore[assignment]
+    records: DataFrame  # type: ignore[assignment]
     context: MatchContext | None = field(default=None, repr=False)
     spark: SparkSession | None = field(default=None, repr=False)
 

@@ -197,9 +197,9 @@ class RuleKeys:
         table = plan.join(records_per_rule, "rule").toPandas().set_index("rule")
         self._plan: dict[tuple[str, ...], dict[str, int]] = {}
         for index, rule in enumerate(self.rules):
-            row = table.loc[index] if index in table.index else None
+            known = index in table.index
             self._plan[rule] = {
-                name: int(row[name]) if row is not None else 0
+                name: int(table[name].get(index, 0)) if known else 0
                 for name in (
                     "blocks",
                     "records",
@@ -292,8 +292,8 @@ class SparkSummary:
             .toPandas()
         )
         self._facts = {
-            str(row.name): (int(row.present), len(row.values), len(row.sources))
-            for row in table.itertuples()
+            str(row["name"]): (int(row["present"]), len(row["values"]), len(row["sources"]))
+            for row in table.to_dict("records")
         }
         self.rule_keys: RuleKeys | None = None
         #: Records whose names were read from their e-mail handles.
