@@ -82,7 +82,7 @@ def _run(n: int, engine: str, cores: int, kind: str, out: Path) -> dict[str, obj
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(n), engine, str(cores), kind, str(out)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         env=env,
         text=True,
     )
@@ -97,11 +97,12 @@ def _run(n: int, engine: str, cores: int, kind: str, out: Path) -> dict[str, obj
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    stdout, _ = child.communicate()
+    stdout, stderr = child.communicate()
     done.set()
     sampler.join()
     if child.returncode != 0:
-        raise SystemExit(f"{engine} at {n:,} records failed (exit {child.returncode})")
+        tail = "\n".join(stderr.splitlines()[-30:])
+        raise SystemExit(f"{engine} at {n:,} records failed (exit {child.returncode}):\n{tail}")
     report: dict[str, object] = json.loads(stdout.strip().splitlines()[-1])
     report["peak_mib"] = peak
     return report
@@ -111,7 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("records", type=int, nargs="+")
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--sources", choices=["pandas", "spark"], default="spark")
+    parser.add_argument("--sources", choices=["pandas", "spark"], default="pandas")
     args = parser.parse_args()
     import pandas as pd
 

@@ -48,7 +48,7 @@ from ...sources import Source
 from ...store.context import MatchContext
 from ..local import MIN_PROBE_PAIRS, check_sources, combine
 from ..timing import StageTimer
-from .fitting import compare_candidates, spark_fit_stats
+from .fitting import FitCache, compare_candidates, spark_fit_stats
 from .frames import POSITION, arrow_ready, to_canonical, to_spark
 from .matching import ShippedContext, cluster_anchors, customer_clusters, score_pairs
 from .profiles import golden_profiles
@@ -278,6 +278,7 @@ class SparkEngine:
         scored = None
         blocking_stats = block_stats(keyed, rules, blocked, candidates)
         if fitted:
+            fit_cache = FitCache(self.checkpoint)
             comparing = ShippedContext(self.spark, base)
             with timer.stage("compare"):
                 compared = self.checkpoint(
@@ -300,6 +301,7 @@ class SparkEngine:
                     source_names=source_names,
                     source_sizes=source_sizes,
                     link_within=link_within,
+                    cache=fit_cache,
                 )
                 model.fit_from_stats(stats)
             if probing:
@@ -322,6 +324,7 @@ class SparkEngine:
                     source_sizes=source_sizes,
                     threshold=threshold,
                     random_state=random_state,
+                    cache=fit_cache,
                 )
             used = blocking_stats.loc[blocking_stats["used"].astype(bool), "rule"].tolist()
             context = MatchContext(

@@ -11,7 +11,8 @@ fits exactly the model the local engine fits.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,7 +32,16 @@ from .matching import ShippedContext, batch_features, map_pairs
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["compare_candidates", "spark_fit_stats"]
+__all__ = ["FitCache", "compare_candidates", "spark_fit_stats"]
+
+
+@dataclass
+class FitCache:
+    """What a run's fits share: the random pairs behind u and their levels (they depend on
+    the records and the comparisons only), materialised by ``keep``."""
+
+    keep: Callable[[DataFrame], DataFrame]
+    levelled: DataFrame | None = None
 
 
 def _untaught(features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -90,13 +100,12 @@ def compare_candidates(
 def _random_levels(
     spark: SparkSession,
     records: DataFrame,
-    compared: DataFrame,
     shipped: ShippedContext,
     *,
     left: np.ndarray,
     right: np.ndarray,
-) -> pd.DataFrame:
-    """Counts of (random pair levels, levels of the candidate pair it is, or null)."""
+) -> DataFrame:
+    """The random pairs ``(a, b)`` (ordered) with their levels."""
     from pyspark.sql import functions as F
 
     gammas = shipped.gammas
@@ -124,7 +133,14 @@ def _random_levels(
         return pd.DataFrame(out)
 
     schema = "a long, b long" + "".join(f", {g} tinyint" for g in gammas)
-    levelled = map_pairs(records, drawn, shipped, compare, schema)
+    levelled: DataFrame = map_pairs(records, drawn, shipped, compare, schema)
+    return levelled
+
+
+def _random_counts(levelled: DataFrame, compared: DataFrame, gammas: list[str]) -> pd.DataFrame:
+    """Counts of (random pair levels, levels of the candidate pair it is, or null)."""
+    from pyspark.sql import functions as F
+
     candidates = compared.select(
         F.col("lo").alias("a"),
         F.col("hi").alias("b"),
@@ -161,10 +177,12 @@ def _tf_counts(
                 first = np.full(len(coded.values), np.iinfo(np.int64).max, dtype=np.int64)
                 order = positions[slots[held] // coded.width] * 8 + slots[held] % coded.width
                 np.minimum.at(first, flat[held], order)
+                # Object columns: Arrow gets plain arrays (pandas 3's default string dtype
+                # can hand it chunked ones, which pyspark cannot send).
                 yield pd.DataFrame(
                     {
-                        "column": column,
-                        "value": [str(v) for v in coded.values],
+                        "column": np.full(len(coded.values), column, dtype=object),
+                        "value": np.asarray([str(v) for v in coded.values], dtype=object),
                         "count": coded.counts(),
                         "first": first,
                     }
@@ -197,8 +215,10 @@ def spark_fit_stats(
     source_names: Sequence[str],
     source_sizes: np.ndarray,
     link_within: bool,
+    cache: FitCache,
 ) -> FitStats:
-    """:class:`FitStats` of the ``compared`` candidates (see :func:`compare_candidates`)."""
+    """:class:`FitStats` of the ``compared`` candidates (see :func:`compare_candidates`).
+    The random pairs' levels are kept in ``cache`` for a later fit of the same run."""
     gammas = shipped.gammas
     flags = [f"session_{i}" for i in range(len(sessions))]
     table = compared.groupBy(*gammas, *flags, "stratum").count().toPandas()
@@ -239,7 +259,9 @@ def spark_fit_stats(
         size=model.u_sample_size,
         random_state=model.random_state,
     )
-    drawn = _random_levels(spark, records, compared, shipped, left=left, right=right)
+    if cache.levelled is None:
+        cache.levelled = cache.keep(_random_levels(spark, records, shipped, left=left, right=right))
+    drawn = _random_counts(cache.levelled, compared, gammas)
     random_levels = drawn[gammas].to_numpy(dtype=np.int8).reshape(-1, len(gammas))
     random_weights = drawn["count"].to_numpy(dtype=np.int64)
     candidate = None

@@ -24,7 +24,7 @@ from ...probe import draw_block_pairs
 from ...settings import Settings
 from ...store.context import MatchContext
 from ..timing import StageTimer
-from .fitting import compare_candidates, spark_fit_stats
+from .fitting import FitCache, compare_candidates, spark_fit_stats
 from .frames import POSITION
 from .matching import ShippedContext, score_pairs
 from .training import RuleKeys
@@ -114,6 +114,7 @@ def probe_rules(
     source_sizes: np.ndarray,
     threshold: float,
     random_state: int,
+    cache: FitCache,
 ) -> tuple[DataFrame, DataFrame, pd.DataFrame]:
     """The local engine's probe (:func:`singleview.probe.probe_rules`, then comparing the
     pairs the kept rules add and fitting the model again): candidates ``(lo, hi, rule)``,
@@ -213,6 +214,7 @@ def probe_rules(
             source_names=source_names,
             source_sizes=source_sizes,
             link_within=link_within,
+            cache=cache,
         )
         model.fit_from_stats(fit)
     return known, compared, stats

@@ -262,8 +262,9 @@ class SparkSummary:
                         "present": [0 if inferred is None else int(inferred.sum())],
                         "value": [None],
                         "source": [None],
-                    }
-                )
+                    },
+                    dtype=object,
+                ).astype({"present": np.int64})
                 for name in names:
                     try:
                         coded = features[name]
@@ -272,14 +273,16 @@ class SparkSummary:
                     present = coded.present()
                     distinct = [str(v) for v in coded.values[:2]]
                     held = sorted(set(sources[present].tolist()))
+                    size = 1 + len(distinct) + len(held)
                     yield pd.DataFrame(
                         {
-                            "name": name,
-                            "present": [int(present.sum())] + [0] * (len(distinct) + len(held)),
+                            "name": [name] * size,
+                            "present": [int(present.sum())] + [0] * (size - 1),
                             "value": [None, *distinct, *[None] * len(held)],
                             "source": [None, *[None] * len(distinct), *held],
-                        }
-                    )
+                        },
+                        dtype=object,
+                    ).astype({"present": np.int64})
 
         rows = records.mapInPandas(facts, "name string, present long, value string, source string")
         table = (
