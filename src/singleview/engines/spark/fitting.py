@@ -267,7 +267,7 @@ def spark_fit_stats(
     candidate = None
     if known:
         number = {tuple(row): i for i, row in enumerate(patterns.tolist())}
-        is_candidate = drawn["candidate"].fillna(False).to_numpy(dtype=bool)
+        is_candidate = (drawn["candidate"] == True).to_numpy(dtype=bool)  # noqa: E712 - nulls are False
         own = drawn[[f"c_{g}" for g in gammas]].to_numpy(dtype=np.float64)
         candidate = np.asarray(
             [
