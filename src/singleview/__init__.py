@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+from .diff import RunDiff, compare_runs
 from .engines.local import LocalEngine
 from .engines.spark import SparkEngine, SparkResult
 from .errors import (
@@ -24,7 +25,8 @@ from .errors import (
     StoreBusyError,
     StoreError,
 )
-from .evaluate import Scores, evaluate
+from .evaluate import Scores, evaluate, overmerged
+from .html_report import write_report
 from .model import FellegiSunter
 from .pipeline import resolve
 from .result import Result
@@ -61,6 +63,7 @@ __all__ = [
     "NotFittedError",
     "ParquetSource",
     "Result",
+    "RunDiff",
     "SchemaError",
     "Scores",
     "Settings",
@@ -77,9 +80,12 @@ __all__ = [
     "WebSource",
     "__version__",
     "available_source_types",
+    "compare_runs",
     "evaluate",
+    "overmerged",
     "register_source",
     "resolve",
+    "write_report",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

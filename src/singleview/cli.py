@@ -1,6 +1,9 @@
 """The ``singleview`` command: ``resolve CONFIG.yaml --out DIR``, ``demo``, and the
 identity store's ``ingest CONFIG.yaml --store FILE``, ``lookup --store FILE FIELD=VALUE
-...`` and ``erase --store FILE SOURCE SOURCE_ID``."""
+...`` and ``erase --store FILE SOURCE SOURCE_ID``; and ``diff OLD NEW``, which compares the
+customers of two result directories and exits 1 when the change is over ``--max-changed`` or
+``--max-size-jumps`` (for a CI step in the user's ETL); and ``report RESULT_DIR --out
+FILE.html`` (or ``report --demo``), the self-contained HTML report."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from pathlib import Path
 from .config import load_config
 from .errors import ConfigError, SingleViewError
 from .pipeline import resolve
+from .result import Result
 
 __all__ = ["main"]
 
@@ -23,15 +27,19 @@ def _demo_config() -> Path:
     return Path(str(resources.files("singleview") / "data" / "demo" / "demo.yaml"))
 
 
-def _run(config_path: Path, out: Path | None) -> str:
+def _resolve(config_path: Path) -> Result:
     config, sources = load_config(config_path)
-    result = resolve(
+    return resolve(
         sources,
         link_within_sources=config.link_within_sources,
         settings=config.settings,
         random_state=config.random_state,
         threshold=config.threshold,
     )
+
+
+def _run(config_path: Path, out: Path | None) -> str:
+    result = _resolve(config_path)
     text = result.summary()
     if out is not None:
         result.save(out)
@@ -89,6 +97,41 @@ def _erase(store_path: Path, source: str, source_id: str) -> str:
     return f"erased one record of source {source!r}; {store_path.name} rewritten"
 
 
+def _report(directory: Path | None, demo: bool, out: Path) -> str:
+    from .html_report import write_report
+
+    if demo == (directory is not None):
+        raise ConfigError("report takes a result directory or --demo (exactly one of them)")
+    source = _resolve(_demo_config()) if directory is None else directory
+    return f"report written to {write_report(source, out)}"
+
+
+def _diff(args: argparse.Namespace) -> int:
+    """Print how two result directories differ; 1 when over the limits, for a CI step in
+    the user's ETL (2, as for every command, on an error)."""
+    from .diff import SizeJump, compare_runs
+
+    default = SizeJump()
+    jump = SizeJump(
+        factor=default.factor if args.size_jump_factor is None else args.size_jump_factor,
+        min_growth=default.min_growth if args.size_jump_min is None else args.size_jump_min,
+    )
+    diff = compare_runs(args.old, args.new, size_jump=jump)
+    over = diff.exceeds(args.max_changed, max_size_jumps=args.max_size_jumps)
+    if args.json:
+        sys.stdout.write(json.dumps({**diff.as_dict(), "exceeds": over}, indent=1) + "\n")
+    else:
+        sys.stdout.write(diff.text() + "\n")
+    if over:
+        found = {
+            "--max-changed": (args.max_changed, f"{diff.moved_share:.2%} of the records moved"),
+            "--max-size-jumps": (args.max_size_jumps, f"{len(diff.size_jumps)} size jumps"),
+        }
+        gates = "; ".join(f"{v} ({k} {lim})" for k, (lim, v) in found.items() if lim is not None)
+        sys.stderr.write(f"singleview: diff over the limits: {gates}\n")
+    return 1 if over else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="singleview", description=__doc__)
@@ -111,18 +154,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     erase.add_argument("--store", type=Path, required=True)
     erase.add_argument("source")
     erase.add_argument("source_id")
+    report = commands.add_parser("report", help="write the HTML report of a result directory")
+    report.add_argument("result", type=Path, nargs="?", help="a resolve --out directory")
+    report.add_argument("--demo", action="store_true", help="report on the bundled sample")
+    report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    diff = commands.add_parser(
+        "diff",
+        help="compare the customers of two result directories (exit 1 over the limits)",
+        description="Compare the customers of two result directories. Exit code 0, or 1 "
+        "when the change is over --max-changed or --max-size-jumps (for a CI step in your "
+        "ETL), 2 on an error.",
+    )
+    diff.add_argument("old", type=Path, help="the earlier run's --out directory")
+    diff.add_argument("new", type=Path, help="the later run's --out directory")
+    diff.add_argument("--json", action="store_true", help="print JSON instead of text")
+    diff.add_argument(
+        "--max-changed", type=float, metavar="FRACTION", help="fail over this share moved"
+    )
+    diff.add_argument("--max-size-jumps", type=int, metavar="N", help="fail over N size jumps")
+    diff.add_argument("--size-jump-factor", type=float, metavar="F", help="default 2")
+    diff.add_argument("--size-jump-min", type=int, metavar="N", help="default 5 records")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
+        if args.command == "diff":
+            return _diff(args)
         if args.command == "ingest":
             text = _ingest(args.config, args.store)
         elif args.command == "lookup":
             text = _lookup(args.store, args.fields, args.region, args.limit)
         elif args.command == "erase":
             text = _erase(args.store, args.source, args.source_id)
+        elif args.command == "report":
+            text = _report(args.result, args.demo, args.out)
         else:
             config = _demo_config() if args.command == "demo" else args.config
             text = _run(config, args.out)

@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import logging
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._arrays import factorize_ints, unique_sorted
+from ._arrays import factorize_ints
+from .constraints import Constraints
 
 __all__ = ["components", "customer_ids", "guarded_components", "record_customer_ids"]
 
@@ -85,18 +87,28 @@ def _agglomerate(
     against: np.ndarray,
     links: np.ndarray,
     forced: np.ndarray,
+    cannot: tuple[np.ndarray, np.ndarray],
+    max_size: int | None,
 ) -> dict[int, int]:
     """Constrained merging over the pairs of the rebuilt components: record -> root.
 
     ``links``: rows of the pairs that may merge, strongest first.  ``against``: weighted
-    disagreement per pair (<= 0), summed between clusters as they grow.
+    disagreement per pair (<= 0), summed between clusters as they grow.  ``cannot``:
+    record pairs that must stay apart (an infinite disagreement); ``max_size``: no merge
+    past this many records.  A forced pair merges whatever the rest says.
     """
     between: dict[int, dict[int, float]] = {}
-    for a, b, d in zip(left.tolist(), right.tolist(), against.tolist(), strict=True):
+    for a, b, d in zip(
+        [*left.tolist(), *cannot[0].tolist()],
+        [*right.tolist(), *cannot[1].tolist()],
+        [*against.tolist(), *[-np.inf] * len(cannot[0])],
+        strict=True,
+    ):
         if d < 0.0:
             between.setdefault(a, {})[b] = between.get(a, {}).get(b, 0.0) + d
             between.setdefault(b, {})[a] = between.get(b, {}).get(a, 0.0) + d
     parent: dict[int, int] = {}
+    size: dict[int, int] = {}
 
     def find(x: int) -> int:
         root = x
@@ -113,7 +125,10 @@ def _agglomerate(
             continue
         # The link's own disagreement is already in its log-odds: count the others'.
         others = between.get(ra, empty).get(rb, 0.0) - against[row]
-        if not forced[row] and log_odds[row] + others <= 0.0:
+        merged = size.get(ra, 1) + size.get(rb, 1)
+        if not forced[row] and (
+            log_odds[row] + others <= 0.0 or (max_size is not None and merged > max_size)
+        ):
             continue
         # Fold the smaller neighbour table into the larger one.
         if len(between.get(ra, empty)) < len(between.get(rb, empty)):
@@ -128,7 +143,65 @@ def _agglomerate(
             table[ra] = table.get(ra, 0.0) + d
         keep.pop(rb, None)
         parent[rb] = ra
+        size[ra] = merged
     return {x: find(x) for x in parent}
+
+
+#: The fewest records on each side of a cut the weak-link split makes.
+_MIN_SIDE = 2
+
+
+def _split_weak(
+    members: np.ndarray,
+    root_of: np.ndarray,
+    *,
+    left: np.ndarray,
+    right: np.ndarray,
+    log_odds: np.ndarray,
+    is_link: np.ndarray,
+    forced: np.ndarray,
+    below: float,
+) -> np.ndarray:
+    """Cut clusters at a minimum cut weaker than ``below`` bits (Stoer-Wagner, networkx),
+    both sides of ``_MIN_SIDE`` records or more, until none is left; new root per member.
+
+    Only clusters with a link weaker than ``below`` can have such a cut (every cut crosses
+    a spanning-tree link), so only those are searched."""
+    root = pd.Series(root_of, index=members)
+    same = is_link & (root.reindex(left).to_numpy() == root.reindex(right).to_numpy())
+    weak = same & (log_odds < below) & ~forced
+    candidates = np.unique(root.reindex(left[weak]).to_numpy())
+    if not len(candidates):
+        return root_of
+    sizes = root.value_counts()
+    out = root.copy()
+    for cluster in candidates.tolist():
+        if sizes.get(cluster, 0) < 2 * _MIN_SIDE:
+            continue
+        rows = np.flatnonzero(same & (root.reindex(left).to_numpy() == cluster))
+        graph: nx.Graph[int] = nx.Graph()
+        graph.add_nodes_from(sorted(root.index[root.to_numpy() == cluster].tolist()))
+        for a, b, w, f in zip(
+            left[rows].tolist(),
+            right[rows].tolist(),
+            log_odds[rows].tolist(),
+            forced[rows].tolist(),
+            strict=True,
+        ):
+            graph.add_edge(a, b, weight=1e9 if f else max(w, 0.0))
+        queue = [graph]
+        while queue:
+            part = queue.pop()
+            if part.number_of_nodes() < 2 * _MIN_SIDE or not nx.is_connected(part):
+                continue
+            value, (one, two) = nx.stoer_wagner(part)
+            if value >= below or min(len(one), len(two)) < _MIN_SIDE:
+                continue
+            for side in (one, two):
+                nodes = sorted(side)
+                out[nodes] = nodes[0]
+                queue.append(part.subgraph(nodes).copy())
+    return out.to_numpy(dtype=np.int64)
 
 
 def guarded_components(
@@ -141,47 +214,99 @@ def guarded_components(
     threshold: float,
     disagreement_weight: float = 0.5,
     forced: np.ndarray | None = None,
+    constraints: Constraints | None = None,
+    max_size: int | None = None,
+    split_below: float = 0.0,
 ) -> tuple[np.ndarray, int]:
     """Anchor per record after the over-merge guard, and how many components it rebuilt.
 
     ``disagreement``: per pair, the sum of its negative weights in bits (see
     :meth:`~singleview.model.FellegiSunter.score_with_disagreement`); ``None`` or a
-    ``disagreement_weight`` of 0 turns the guard off.  ``forced``: pairs that always merge.
+    ``disagreement_weight`` of 0 turns that part off.  ``forced``: pairs that always merge.
+    ``constraints``: cannot-link rules (:mod:`singleview.constraints`); ``max_size``: the
+    most records one customer may hold.  ``split_below``: a cluster of four or more records
+    whose minimum cut (summed log-odds of the links across it) is below this many bits,
+    with two or more records on each side, is cut there, again and again (0: never).
     """
     link = probability >= threshold
     anchors = components(n, left[link], right[link])
-    if disagreement is None or disagreement_weight <= 0.0 or len(left) == 0:
+    weigh = disagreement is not None and disagreement_weight > 0.0 and len(left) > 0
+    flagged = np.zeros(n, dtype=bool)
+    if weigh:
+        assert disagreement is not None
+        conflict = (anchors[left] == anchors[right]) & (disagreement < -MIN_DISAGREEMENT)
+        flagged[anchors[left[conflict]]] = True
+    cannot_left = cannot_right = np.empty(0, dtype=np.int64)
+    if constraints is not None and n:
+        cannot_left, cannot_right = constraints.pairs(anchors)
+        flagged[constraints.flagged(anchors)] = True
+    oversized = 0
+    if max_size is not None and n:
+        too_big = np.bincount(anchors, minlength=n) > max_size
+        oversized = int(too_big.sum())
+        flagged |= too_big
+    if split_below > 0.0 and len(left):
+        weak = link & (
+            np.log2(np.clip(probability, 1e-300, 1.0))
+            - np.log2(np.maximum(1.0 - probability, 1e-300))
+            < split_below
+        )
+        sizes = np.bincount(anchors, minlength=n)
+        weak &= (anchors[left] == anchors[right]) & (sizes[anchors[left]] >= 2 * _MIN_SIDE)
+        flagged[anchors[left[weak]]] = True
+    suspicious = int(flagged.sum())
+    if suspicious == 0:
         return anchors, 0
     left_anchor = anchors[left]
-    same = left_anchor == anchors[right]
-    conflict = same & (disagreement < -MIN_DISAGREEMENT)
-    suspicious = unique_sorted(left_anchor[conflict])
-    if len(suspicious) == 0:
-        return anchors, 0
-    flagged = np.zeros(n, dtype=bool)
-    flagged[suspicious] = True
-    rows = np.flatnonzero(same & flagged[left_anchor])
-    del left_anchor, same, conflict
+    rows = np.flatnonzero((left_anchor == anchors[right]) & flagged[left_anchor])
+    del left_anchor
     sub_left, sub_right = left[rows], right[rows]
     sub_p = probability[rows]
     clipped = np.clip(sub_p, 1e-300, 1.0)
     log_odds = np.clip(
         np.log2(clipped) - np.log2(np.maximum(1.0 - sub_p, 1e-300)), -MAX_LOG_ODDS, MAX_LOG_ODDS
     )
-    against = np.where(
-        disagreement[rows] < -MIN_DISAGREEMENT, disagreement_weight * disagreement[rows], 0.0
-    )
+    if weigh:
+        assert disagreement is not None
+        sub_d = disagreement[rows]
+        against = np.where(sub_d < -MIN_DISAGREEMENT, disagreement_weight * sub_d, 0.0)
+    else:
+        against = np.zeros(len(rows), dtype=np.float64)
     is_link = sub_p >= threshold
     # Strongest first; ties by record positions, never by input order.
     order = np.lexsort((sub_right, sub_left, -sub_p))
     links = order[is_link[order]]
     must = np.zeros(len(rows), dtype=bool) if forced is None else forced[rows]
     roots = _agglomerate(
-        sub_left, sub_right, log_odds=log_odds, against=against, links=links, forced=must
+        sub_left,
+        sub_right,
+        log_odds=log_odds,
+        against=against,
+        links=links,
+        forced=must,
+        cannot=(cannot_left, cannot_right),
+        max_size=max_size,
     )
     result = anchors.copy()
     members = np.flatnonzero(flagged[anchors])
     root_of = np.array([roots.get(int(m), int(m)) for m in members.tolist()], dtype=np.int64)
+    if split_below > 0.0:
+        root_of = _split_weak(
+            members,
+            root_of,
+            left=sub_left,
+            right=sub_right,
+            log_odds=log_odds,
+            is_link=is_link | must,
+            forced=must,
+            below=split_below,
+        )
     result[members] = pd.Series(members).groupby(root_of).transform("min").to_numpy()
-    logger.info("over-merge guard: %d components rebuilt", len(suspicious))
-    return result, len(suspicious)
+    logger.info(
+        "over-merge guard: %d components rebuilt (%d cannot-link pairs, %d over %s records)",
+        suspicious,
+        len(cannot_left),
+        oversized,
+        max_size,
+    )
+    return result, suspicious

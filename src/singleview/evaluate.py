@@ -25,7 +25,7 @@ import pandas as pd
 
 from .errors import ConfigError
 
-__all__ = ["Scores", "evaluate"]
+__all__ = ["Scores", "evaluate", "overmerged"]
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,56 @@ def evaluate(
         correct_pairs=correct,
         records=n,
     )
+
+
+def overmerged(
+    clusters: pd.DataFrame,
+    truth: pd.DataFrame,
+    *,
+    truth_column: str = "entity_id",
+    cluster_column: str = "customer_id",
+    groups: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """True entities merged with another entity: one row per such entity.
+
+    An entity is *over-merged* when one of its records sits in a predicted customer that
+    also holds a record of another entity (one customer sees another's data).  Columns:
+    ``truth_column``, ``customer`` (the first such customer) and ``with`` (how many other
+    entities share customers with it).  ``groups`` (``truth_column``, ``household_id``,
+    ``relation``) classifies each over-merged entity as ``kind``: ``twin``, ``jr/sr``,
+    ``household`` (merged only with members of its own household) or ``other``
+    (merged with someone outside it: namesakes, shared generic values).
+    """
+    keys = ["source", "source_id"]
+    left = truth[[*keys, truth_column]].astype({"source_id": "object", "source": "object"})
+    right = clusters[[*keys, cluster_column]].astype({"source_id": "object", "source": "object"})
+    joined = left.merge(right, on=keys, how="inner", validate="one_to_one")
+    cells = joined[[cluster_column, truth_column]].drop_duplicates()
+    per_customer = cells.groupby(cluster_column)[truth_column].transform("size")
+    mixed = cells[per_customer > 1]
+    pairs = mixed.merge(mixed, on=cluster_column, suffixes=("", "_other"))
+    pairs = pairs[pairs[truth_column] != pairs[f"{truth_column}_other"]]
+    out = (
+        pairs.groupby(truth_column, sort=True)
+        .agg(customer=(cluster_column, "min"), **{"with": (f"{truth_column}_other", "nunique")})
+        .reset_index()
+    )
+    if groups is None or not len(out):
+        return out
+    info = groups[[truth_column, "household_id", "relation"]].drop_duplicates(truth_column)
+    pairs = pairs.merge(info, on=truth_column, how="left").merge(
+        info.rename(columns=lambda c: f"{c}_other"), on=f"{truth_column}_other", how="left"
+    )
+    outside = pairs["household_id"] != pairs["household_id_other"]
+
+    def both(relations: list[str]) -> pd.Series:
+        return pairs["relation"].isin(relations) & pairs["relation_other"].isin(relations)
+
+    kind = (
+        pd.Series(np.where(outside, 3, 2), index=pairs.index)
+        .where(~((~outside) & both(["twin"])), 0)
+        .where(~((~outside) & both(["senior", "junior"])), 1)
+    )
+    names = np.array(["twin", "jr/sr", "household", "other"], dtype=object)
+    worst = kind.groupby(pairs[truth_column]).max()
+    return out.assign(kind=names[worst.reindex(out[truth_column]).to_numpy()])

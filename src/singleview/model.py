@@ -26,6 +26,7 @@ from .em import pattern_index, run_em
 from .errors import ConfigError, NotFittedError
 from .features import Features
 from .fit_stats import FitStats, local_fit_stats
+from .labels import blend_labels
 from .model_io import model_from_json, model_to_json
 from .model_parts import U_PRIOR_PAIRS, ExactValues, TrainingSession, level_rates
 from .priors import prior_table, source_priors_from_counts
@@ -122,6 +123,15 @@ class FellegiSunter:
         return {k: v for k, v in self.__dict__.items() if k not in ("_sample", "_tf_index")}
 
     # -- fitting ---------------------------------------------------------------------------
+    def set_labels(self, levels: np.ndarray) -> Self:
+        """Learn m from these labelled matches too (their comparison levels, one row per
+        pair; see :mod:`singleview.labels`) on every later fit; returns ``self``."""
+        levels = np.asarray(levels)
+        if levels.ndim != 2 or levels.shape[1] != len(self.comparisons):
+            raise ConfigError("labelled levels must have one column per comparison")
+        self.labelled_ = levels.astype(np.int8)
+        return self
+
     def fit(
         self,
         features: Features,
@@ -187,6 +197,9 @@ class FellegiSunter:
                 learned.setdefault(k, []).append(result.m[position])
         for k, estimates in learned.items():
             m[k] = np.mean(estimates, axis=0)
+        labelled = getattr(self, "labelled_", None)
+        if labelled is not None and len(labelled):
+            m = blend_labels(m, labelled)
         final = run_em(patterns, n_levels, overall.u, m_fixed=m, counts=counts, **options)
         self.m_ = m
         self.lambda_ = final.match_rate

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
+
+import pandas as pd
 
 from .errors import ConfigError
+from .labels import read_labels
 from .result import Result
 from .settings import Settings
 from .sources import Source
@@ -42,6 +46,7 @@ def resolve(
     engine: Engine | None = None,
     random_state: int = 0,
     threshold: float | None = None,
+    labels: pd.DataFrame | None = None,
 ) -> Result:
     """Resolve records from several sources into customers with golden profiles.
 
@@ -56,6 +61,9 @@ def resolve(
         random_state: seeds the random pairs used to train the model.
         threshold: match probability at or above which two records link; defaults to
             ``settings.threshold``.
+        labels: record pairs a person confirmed or rejected (``source_l, source_id_l,
+            source_r, source_id_r, match``, or Splink's labels format); m is learned from
+            the matches too (see :mod:`singleview.labels`).
 
     Example:
         >>> import pandas as pd, singleview as sv
@@ -80,6 +88,20 @@ def resolve(
 
         engine = LocalEngine()
     logger.info("resolve: %d sources on the %s engine", len(sources), engine.name)
+    if labels is not None:
+        if "labels" not in inspect.signature(engine.run).parameters:
+            raise ConfigError(f"the {engine.name} engine does not take labels")
+        read_labels(labels)  # a malformed frame fails here, before any work
+        run: Any = engine.run
+        result: Result = run(
+            sources,
+            settings=settings,
+            link_within=link_within_sources,
+            random_state=random_state,
+            threshold=float(threshold),
+            labels=labels,
+        )
+        return result
     return engine.run(
         sources,
         settings=settings,

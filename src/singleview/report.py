@@ -82,7 +82,9 @@ def summary_text(result: Result, *, profiles: int = 3) -> str:
             f"threshold {result.threshold}, {result.stats.get('edges', 0):,} links, "
             f"{result.stats.get('names_from_email', 0):,} names read from e-mail handles, "
             f"{result.stats.get('components_rebuilt', 0):,} components rebuilt by the "
-            "over-merge guard"
+            "over-merge guard (cannot-link: "
+            + (", ".join(result.stats.get("cannot_link", [])) or "none")
+            + ")"
         )
     seconds = result.stats.get("seconds", {})
     if seconds:

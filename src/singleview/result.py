@@ -13,6 +13,7 @@ import pandas as pd
 from .errors import ConfigError, NotFittedError
 from .features import Features
 from .model import FellegiSunter
+from .why import ClusterWhy, explain_cluster
 
 __all__ = ["Result"]
 
@@ -84,6 +85,23 @@ class Result:
         prior = float(self.model.prior_weights(self._features, left, right)[0])
         return self.model.explain(np.array(levels), np.array(tf), prior)
 
+    def why(self, customer_id: str) -> ClusterWhy:
+        """What holds customer ``customer_id`` together: its records, every scored pair
+        between them (``link``, ``spanning`` and ``bridge`` flags; the links on the strongest
+        spanning tree first, weakest first) and the weakest link
+        (:class:`~singleview.why.ClusterWhy`)."""
+        return explain_cluster(self.clusters, self.pairs, str(customer_id), self.threshold)
+
+    def suggest_pairs(self, n: int = 20, *, exclude: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The ``n`` candidate pairs most worth a person's label (closest to the threshold,
+        one per comparison pattern first), both records side by side and an empty
+        ``match`` column; fill it in and pass the frame back as ``sv.resolve(...,
+        labels=...)`` (see :mod:`singleview.labels`).  ``exclude``: pairs labelled
+        already."""
+        from .labels import suggest_pairs
+
+        return suggest_pairs(self, n, exclude=exclude)
+
     # -- the figures a summary shows (an engine with other frames overrides these) --------
     def resolved_per_source(self) -> dict[str, int]:
         """Resolved records per source."""
@@ -124,6 +142,13 @@ class Result:
         return summary_text(self, profiles=profiles)
 
     # -- output ----------------------------------------------------------------------------
+    def report(self, path: str | Path) -> Path:
+        """Write the HTML report (figures, riskiest clusters, sample profiles) to ``path``;
+        needs matplotlib (``pip install 'singleview[report]'``)."""
+        from .html_report import write_report
+
+        return write_report(self, path)
+
     def save(self, directory: str | Path) -> Path:
         """Write clusters, profiles, pairs, quarantine, records and issues as Parquet, the
         model as ``model.json`` and the stats as ``stats.json``, under ``directory``."""
@@ -147,7 +172,12 @@ class Result:
         if self.model is not None:
             self.model.save(out / "model.json")
         (out / "stats.json").write_text(
-            json.dumps(self.stats, indent=1, default=str), encoding="utf-8"
+            json.dumps(
+                {**self.stats, "threshold": self.threshold, "rows_in": self.rows_in},
+                indent=1,
+                default=str,
+            ),
+            encoding="utf-8",
         )
         (out / "summary.txt").write_text(self.summary() + "\n", encoding="utf-8")
 

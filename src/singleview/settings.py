@@ -125,6 +125,26 @@ class Settings(_Frozen):
     #: w + disagreement_weight * D > 0, D being the summed disagreement (negative weights,
     #: in bits) of the candidate pairs between them; 0 turns the guard off.
     disagreement_weight: float = Field(default=0.5, ge=0.0)
+    #: Cannot-link columns: two records whose values conflict never end in one customer
+    #: (see :mod:`singleview.constraints`).  ``dob`` conflicts beyond a typo, a day/month
+    #: swap or ``dob_tolerance_days``; another column (``id_national``...) conflicts on any
+    #: difference.  Columns the records lack are ignored.
+    cannot_link: tuple[str, ...] = ("dob",)
+    #: A cannot-link column applies only when the fitted model says true matches conflict
+    #: on it at most this often (1.0: always; FEBRL's dates conflict in 4 % of matches).
+    cannot_link_max_m: float = Field(default=0.02, ge=0.0, le=1.0)
+    dob_tolerance_days: int = Field(default=365, ge=0)
+    #: Sources whose records are each a different person (a deduplicated master): two of
+    #: their records never end in one customer.
+    unique_sources: tuple[str, ...] = ()
+    #: The most records one customer may hold; a larger component is rebuilt, strongest
+    #: links first, up to this size (None: no cap).  Raise it when a source keeps many
+    #: rows per person (a till row per purchase).
+    max_cluster_size: int | None = Field(default=250, gt=1)
+    #: Weak-link split: a customer of four or more records whose minimum cut (the summed
+    #: log-odds, in bits, of the links across it) is below this, with two or more records
+    #: on each side, is cut there (0: off; see the guard benchmark before turning it on).
+    split_below_bits: float = Field(default=0.0, ge=0.0)
     #: Random record pairs drawn to estimate u (non-match agreement rates).
     u_sample_size: int = Field(default=1_000_000, gt=0)
     em_max_iterations: int = Field(default=100, gt=0)
@@ -136,7 +156,15 @@ class Settings(_Frozen):
     survivorship: SurvivorshipSettings = Field(default_factory=SurvivorshipSettings)
 
     @field_validator(
-        "blocking", "rules", "training", "groups", "distinguish", "family", mode="before"
+        "blocking",
+        "rules",
+        "training",
+        "groups",
+        "distinguish",
+        "family",
+        "cannot_link",
+        "unique_sources",
+        mode="before",
     )
     @classmethod
     def _lists_to_tuples(cls, value: object) -> object:

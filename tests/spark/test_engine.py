@@ -97,3 +97,35 @@ def test_spark_frames_linking_across_sources_equal_local(spark: Any, tmp_path: P
     assert pd.read_parquet(saved / "clusters.parquet").shape == local.clusters.shape
     with pytest.raises(sv.ConfigError, match="not among the resolved records"):
         remote.explain(("crm", "nope"), (a, b))
+
+
+def test_labels_and_every_guard_equal_local(spark: Any) -> None:
+    # Labels, cannot-link on a deduplicated source, a size cap and the weak-link split: the
+    # Spark engine learns the same m and rebuilds the same components.
+    data = generate(1500, random_state=5)
+    settings = sv.Settings(
+        unique_sources=("web",), max_cluster_size=4, split_below_bits=3.0, probe_pairs=400
+    )
+    first = sv.resolve(sources(data.frames), settings=settings)
+    truth = data.truth.set_index(["source", "source_id"])["person_id"]
+    asked = first.suggest_pairs(15)
+    left = truth.reindex(pd.MultiIndex.from_frame(asked[["source_l", "source_id_l"]]))
+    right = truth.reindex(pd.MultiIndex.from_frame(asked[["source_r", "source_id_r"]]))
+    labels = asked.assign(match=left.to_numpy() == right.to_numpy())
+    local = sv.resolve(sources(data.frames), settings=settings, labels=labels)
+    assert local.stats["labels"]["pairs"] == 15
+    remote = sv.resolve(
+        sources(data.frames), settings=settings, labels=labels, engine=sv.SparkEngine(spark)
+    )
+    assert_same(local, remote)
+    assert remote.stats["labels"] == local.stats["labels"]
+    assert remote.stats["cannot_link"] == local.stats["cannot_link"]
+    # No customer holds two web records, none more than four records.
+    clusters = local.clusters
+    assert clusters.groupby("customer_id").size().max() <= 4
+    assert clusters[clusters["source"] == "web"].groupby("customer_id").size().max() == 1
+    # why() on Spark fetches the same links as the local result shows.
+    biggest = clusters.groupby("customer_id").size().idxmax()
+    mine, theirs = local.why(biggest), remote.why(biggest)
+    assert mine.edges["source_id_l"].tolist() == theirs.edges["source_id_l"].tolist()
+    assert mine.edges["spanning"].tolist() == theirs.edges["spanning"].tolist()

@@ -42,8 +42,11 @@ def test_spark_matching_gives_the_local_clusters_and_ids(spark: Any, local: Any)
     scored = score_pairs(frame, pairs, shipped).localCheckpoint()
     anchors, rebuilt = cluster_anchors(
         scored,
+        frame,
         threshold=context.threshold,
         disagreement_weight=context.disagreement_weight,
+        guard=context.guard,
+        split_below=context.split_below,
         checkpoint=lambda df: df.localCheckpoint(),
     )
     clusters = (

@@ -53,3 +53,34 @@ def test_several_missing_predictions_stay_separate() -> None:
     scores = evaluate(_frame(["1", "2"], ["x", "x"], "customer_id"), truth)
     assert scores.predicted_pairs == 1
     assert scores.pairwise_precision == 1.0
+
+
+def test_overmerged_counts_entities_sharing_a_customer_by_kind() -> None:
+    from singleview import overmerged
+
+    truth = pd.DataFrame(
+        {
+            "source": ["s"] * 7,
+            "source_id": [str(i) for i in range(7)],
+            "entity_id": ["tw1", "tw2", "jr", "sr", "a", "b", "c"],
+        }
+    )
+    clusters = truth[["source", "source_id"]].assign(
+        customer_id=["X", "X", "Y", "Y", "Z", "Z", "W"]
+    )
+    groups = pd.DataFrame(
+        {
+            "entity_id": ["tw1", "tw2", "jr", "sr", "a", "b", "c"],
+            "household_id": [1, 1, 2, 2, 3, 4, 5],
+            "relation": ["twin", "twin", "junior", "senior", "single", "single", "single"],
+        }
+    )
+    plain = overmerged(clusters, truth)
+    assert plain["entity_id"].tolist() == ["a", "b", "jr", "sr", "tw1", "tw2"]
+    assert plain["with"].tolist() == [1] * 6
+    kinds = overmerged(clusters, truth, groups=groups).set_index("entity_id")["kind"]
+    assert kinds.to_dict() == {
+        "a": "other", "b": "other", "jr": "jr/sr", "sr": "jr/sr", "tw1": "twin", "tw2": "twin"
+    }  # fmt: skip
+    # One customer per entity: nothing over-merged.
+    assert overmerged(truth.assign(customer_id=truth["entity_id"]), truth).empty

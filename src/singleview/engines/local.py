@@ -27,10 +27,12 @@ from ..autoconfig import (
 from ..blocking import Candidates, agree, block
 from ..cluster import customer_ids, guarded_components
 from ..comparisons import Comparison
+from ..constraints import Guard, check_unique_sources
 from ..errors import ConfigError
 from ..features import Features, build_features
 from ..generic import drop_generic_values
 from ..handles import names_from_email
+from ..labels import label_positions
 from ..model import FellegiSunter
 from ..probe import probe_rules
 from ..result import Result
@@ -120,8 +122,10 @@ class LocalEngine:
         link_within: bool,
         random_state: int,
         threshold: float,
+        labels: pd.DataFrame | None = None,
     ) -> Result:
-        """Resolve ``sources`` into clusters and golden profiles."""
+        """Resolve ``sources`` into clusters and golden profiles (``labels``: confirmed
+        pairs that m is learned from too, see :mod:`singleview.labels`)."""
 
         def loaded(timer: StageTimer) -> Loaded:
             with timer.stage("load"):
@@ -133,6 +137,7 @@ class LocalEngine:
             link_within=link_within,
             random_state=random_state,
             threshold=threshold,
+            labels=labels,
         )
 
     def run_records(
@@ -164,6 +169,7 @@ class LocalEngine:
         link_within: bool,
         random_state: int,
         threshold: float,
+        labels: pd.DataFrame | None = None,
     ) -> Result:
         timer = StageTimer(settings.progress)
         try:
@@ -174,6 +180,7 @@ class LocalEngine:
                 link_within=link_within,
                 random_state=random_state,
                 threshold=threshold,
+                labels=labels,
             )
         finally:
             timer.close()
@@ -187,6 +194,7 @@ class LocalEngine:
         link_within: bool,
         random_state: int,
         threshold: float,
+        labels: pd.DataFrame | None = None,
     ) -> Result:
         records, quarantine, issues, rows_in, priority = loaded
         with timer.stage("load"):
@@ -270,6 +278,8 @@ class LocalEngine:
             )
             with timer.stage("compare"):
                 compared = compare_pairs(features, model, candidates.left, candidates.right)
+                if labels is not None:
+                    timer.stats["labels"] = _use_labels(features, model, records, labels)
             with timer.stage("fit"):
                 fit_compared(features, compared, model, link_within=link_within, training=training)
             if probing:
@@ -316,6 +326,9 @@ class LocalEngine:
         )
         timer.stats["edges"] = int((pair_probability >= threshold).sum())
         with timer.stage("cluster"):
+            guard = Guard.from_settings(settings, model)
+            timer.stats["cannot_link"] = list(guard.cannot_link)
+            check_unique_sources(guard, rows_in)
             anchors, rebuilt = guarded_components(
                 len(records),
                 pair_left,
@@ -325,6 +338,9 @@ class LocalEngine:
                 threshold=threshold,
                 disagreement_weight=settings.disagreement_weight,
                 forced=pair_forced,
+                constraints=guard.constraints(records),
+                max_size=guard.max_cluster_size,
+                split_below=settings.split_below_bits,
             )
             timer.stats["components_rebuilt"] = rebuilt
             ids = customer_ids(anchors, records["source"], records["source_id"])
@@ -394,6 +410,16 @@ def _probe(
     with timer.stage("fit"):
         fit_compared(features, compared, model, link_within=link_within, training=training)
     return grown, compared
+
+
+def _use_labels(
+    features: Features, model: FellegiSunter, records: pd.DataFrame, labels: pd.DataFrame
+) -> dict[str, int]:
+    """Give ``model`` the levels of the labelled matches; the counts for ``stats``."""
+    left, right, match = label_positions(records, labels)
+    if len(left):
+        model.set_labels(compare_pairs(features, model, left[match], right[match]).levels)
+    return {"pairs": len(left), "matches": int(match.sum())}
 
 
 def _with_probe_columns(stats: pd.DataFrame) -> pd.DataFrame:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .._arrays import unique_sorted
 from ..blocking import _within_pairs, agree, rule_name, slot_codes
+from ..constraints import Guard
 from ..features import Features, base_columns, build_features
 from ..generic import find_generic_values, remove_values
 from ..handles import NameSpellings, name_spellings, names_from_email
@@ -108,6 +109,9 @@ class MatchContext:
     generic: dict[str, set[object]]
     spellings: NameSpellings | None
     names_from_email: bool
+    #: Cannot-link rules and the size cap (none in a store from before them).
+    guard: Guard = field(default_factory=Guard)
+    split_below: float = 0.0
 
     # -- training -------------------------------------------------------------------------
     @classmethod
@@ -130,6 +134,8 @@ class MatchContext:
             generic=find_generic_values(records, max_names=settings.max_names_per_value),
             spellings=None,
             names_from_email=settings.names_from_email,
+            guard=Guard.from_settings(settings, result.model),
+            split_below=settings.split_below_bits,
         )
         cleaned, _ = remove_values(records, context.generic)
         context.spellings = name_spellings(cleaned)
@@ -249,6 +255,8 @@ class MatchContext:
                 "generic": {k: sorted(map(str, v)) for k, v in self.generic.items()},
                 "spellings": spellings,
                 "names_from_email": self.names_from_email,
+                "guard": self.guard.as_dict(),
+                "split_below": self.split_below,
             }
         )
 
@@ -268,4 +276,6 @@ class MatchContext:
             generic={k: set(v) for k, v in data["generic"].items()},
             spellings=None if spellings is None else NameSpellings(*spellings),
             names_from_email=bool(data["names_from_email"]),
+            guard=Guard.from_dict(data.get("guard")),
+            split_below=float(data.get("split_below", 0.0)),
         )

@@ -143,6 +143,9 @@ def recluster(
             else context.disagreement_weight
         ),
         forced=forced,
+        constraints=context.guard.constraints(records),
+        max_size=context.guard.max_cluster_size,
+        split_below=context.split_below,
     )
     link = (probability >= context.threshold) | forced
     component = record_keys[components(n, lo[link], hi[link])] if n else record_keys

@@ -54,3 +54,28 @@ def test_row_order_does_not_change_the_store(tmp_path: Path, synthetic: Syntheti
         a.ingest(sources(synthetic.frames))
         b.ingest(sources(shuffled))
         assert a.clusters().equals(b.clusters())
+
+
+def test_the_guards_hold_in_every_increment(tmp_path: Path, synthetic: SyntheticData) -> None:
+    import json
+
+    from singleview.store.context import MatchContext
+
+    guarded = sv.Settings(max_cluster_size=3, unique_sources=("web",))
+    rng = np.random.default_rng(3)
+    batch = {k: rng.integers(0, 2, len(f)) for k, f in synthetic.frames.items()}
+    with sv.IdentityStore(tmp_path / "s.duckdb", settings=guarded) as store:
+        for part in range(2):
+            store.ingest(sources({k: f[batch[k] == part] for k, f in synthetic.frames.items()}))
+        clusters = store.clusters()
+    assert clusters.groupby("customer_id").size().max() <= 3
+    web = clusters[clusters["source"] == "web"]
+    assert web.groupby("customer_id").size().max() == 1
+    # The guard is part of the stored context; a context saved before it has none.
+    with duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True) as con:
+        body = json.loads(con.execute("SELECT body FROM context").fetchone()[0])
+    assert body["guard"]["max_cluster_size"] == 3
+    assert body["guard"]["unique_sources"] == ["web"]
+    del body["guard"]
+    old = MatchContext.from_json(json.dumps(body))
+    assert old.guard.max_cluster_size is None and old.guard.cannot_link == ()

@@ -40,6 +40,7 @@ from ...autoconfig import (
 )
 from ...blocking import rule_name
 from ...comparisons import Comparison
+from ...constraints import Guard, check_unique_sources
 from ...features import build_features
 from ...generic import remove_values
 from ...model import FellegiSunter
@@ -48,7 +49,7 @@ from ...sources import Source
 from ...store.context import MatchContext
 from ..local import MIN_PROBE_PAIRS, check_sources, combine
 from ..timing import StageTimer
-from .fitting import FitCache, compare_candidates, spark_fit_stats
+from .fitting import FitCache, compare_candidates, label_levels, spark_fit_stats
 from .frames import POSITION, arrow_ready, to_canonical, to_spark
 from .matching import ShippedContext, cluster_anchors, customer_clusters, score_pairs
 from .profiles import golden_profiles
@@ -108,8 +109,10 @@ class SparkEngine:
         link_within: bool,
         random_state: int,
         threshold: float,
+        labels: pd.DataFrame | None = None,
     ) -> SparkResult:
-        """Resolve ``sources``; the result's frames are Spark DataFrames."""
+        """Resolve ``sources``; the result's frames are Spark DataFrames (``labels``: see
+        :mod:`singleview.labels`)."""
         timer = StageTimer(settings.progress)
         try:
             return self._run(
@@ -119,6 +122,7 @@ class SparkEngine:
                 link_within=link_within,
                 random_state=random_state,
                 threshold=threshold,
+                labels=labels,
             )
         finally:
             timer.close()
@@ -172,6 +176,7 @@ class SparkEngine:
         link_within: bool,
         random_state: int,
         threshold: float,
+        labels: pd.DataFrame | None = None,
     ) -> SparkResult:
         from pyspark.sql import functions as F
 
@@ -290,6 +295,10 @@ class SparkEngine:
                         source_names=source_names,
                     )
                 )
+                if labels is not None:
+                    timer.stats["labels"] = label_levels(
+                        self.spark, records, labels, comparing, model, source_names=source_names
+                    )
             with timer.stage("fit"):
                 stats = spark_fit_stats(
                     self.spark,
@@ -352,10 +361,16 @@ class SparkEngine:
         with timer.stage("cluster"):
             if scored is not None:
                 timer.stats["edges"] = scored.where(F.col("probability") >= threshold).count()
+                guard = Guard.from_settings(settings, model)
+                timer.stats["cannot_link"] = list(guard.cannot_link)
+                check_unique_sources(guard, source_names)
                 anchors, rebuilt = cluster_anchors(
                     scored,
+                    records,
                     threshold=threshold,
                     disagreement_weight=settings.disagreement_weight,
+                    guard=guard,
+                    split_below=settings.split_below_bits,
                     checkpoint=self.checkpoint,
                 )
                 timer.stats["components_rebuilt"] = rebuilt.count()

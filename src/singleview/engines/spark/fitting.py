@@ -11,6 +11,7 @@ fits exactly the model the local engine fits.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from ...blocking import agree
 from ...em import pattern_index
 from ...features import Features, base_columns
 from ...fit_stats import FitStats, SessionCounts, random_pattern_counts
+from ...labels import read_labels
 from ...model import FellegiSunter, random_pairs
 from ...priors import stratum_of
 from ...scoring import compare_pairs
@@ -32,7 +34,9 @@ from .matching import ShippedContext, batch_features, map_pairs
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["FitCache", "compare_candidates", "spark_fit_stats"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["FitCache", "compare_candidates", "label_levels", "spark_fit_stats"]
 
 
 @dataclass
@@ -293,3 +297,63 @@ def spark_fit_stats(
         tf=tf,
         link_within=link_within,
     )
+
+
+def label_levels(
+    spark: SparkSession,
+    records: DataFrame,
+    labels: pd.DataFrame,
+    shipped: ShippedContext,
+    model: FellegiSunter,
+    *,
+    source_names: Sequence[str],
+) -> dict[str, int]:
+    """Give ``model`` the levels of the labelled matches (compared where the records lie;
+    only the levels come back), as the local engine does; the counts for ``stats``."""
+    from pyspark.sql import functions as F
+
+    frame = read_labels(labels).reset_index(names="label")
+    keys = spark.createDataFrame(
+        frame.astype({"match": bool}),
+        "label long, source_l string, source_id_l string, source_r string, "
+        "source_id_r string, match boolean",
+    )
+    ids = records.select(POSITION, "source", "source_id")
+    found = (
+        keys.join(
+            ids.select(
+                F.col(POSITION).alias("lo"),
+                F.col("source").alias("source_l"),
+                F.col("source_id").alias("source_id_l"),
+            ),
+            ["source_l", "source_id_l"],
+        )
+        .join(
+            ids.select(
+                F.col(POSITION).alias("hi"),
+                F.col("source").alias("source_r"),
+                F.col("source_id").alias("source_id_r"),
+            ),
+            ["source_r", "source_id_r"],
+        )
+        .where(F.col("lo") != F.col("hi"))
+        .select("label", "lo", "hi", "match")
+    )
+    counts = found.agg(
+        F.count(F.lit(1)).alias("pairs"), F.sum(F.col("match").cast("long")).alias("matches")
+    ).collect()[0]
+    n_pairs, n_matches = int(counts["pairs"]), int(counts["matches"] or 0)
+    if n_pairs < len(frame):
+        logger.warning(
+            "labels: %d of %d pairs name a record that was not resolved; left out",
+            len(frame) - n_pairs,
+            len(frame),
+        )
+    if n_matches:
+        matched = found.where(F.col("match")).select("lo", "hi")
+        compared = compare_candidates(
+            records, matched, shipped, sessions=(), source_names=source_names
+        )
+        levels = compared.select(*shipped.gammas).toPandas().to_numpy(dtype=np.int8)
+        model.set_labels(levels)
+    return {"pairs": n_pairs, "matches": n_matches}

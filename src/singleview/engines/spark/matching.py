@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ...cluster import MIN_DISAGREEMENT, guarded_components, record_customer_ids
+from ...constraints import Guard
 from ...features import Features
 from ...store.context import MatchContext
 from .components import connected_components
@@ -188,24 +189,74 @@ def score_pairs(records: DataFrame, pairs: DataFrame, shipped: ShippedContext) -
     return map_pairs(records, pairs, shipped, score, schema)
 
 
-def cluster_anchors(
-    scored: DataFrame,
+def _flagged_components(
+    labels: DataFrame,
+    with_components: DataFrame,
+    nodes: DataFrame,
     *,
     threshold: float,
     disagreement_weight: float,
+    guard: Guard,
+    split_below: float,
+) -> DataFrame:
+    """The components the local guard would rebuild, or a superset of them (a component
+    with nothing wrong comes out of the rebuild as it went in)."""
+    from pyspark.sql import functions as F
+
+    parts: list[DataFrame] = []
+    if disagreement_weight > 0.0:
+        parts.append(
+            with_components.where(F.col("disagreement") < -MIN_DISAGREEMENT).select("component")
+        )
+    columns = [c for c in guard.cannot_link if c in nodes.columns]
+    if guard.unique_sources:
+        columns.append("_unique")
+        nodes = nodes.withColumn(
+            "_unique",
+            F.when(F.col("source").isin(list(guard.unique_sources)), F.col("node")),
+        )
+    if columns:
+        counts = nodes.groupBy("component").agg(*[F.countDistinct(c).alias(c) for c in columns])
+        parts.append(counts.where(" OR ".join(f"`{c}` > 1" for c in columns)).select("component"))
+    sizes = labels.groupBy("component").count()
+    if guard.max_cluster_size is not None:
+        parts.append(sizes.where(F.col("count") > guard.max_cluster_size).select("component"))
+    if split_below > 0.0:
+        floor = 1.0 / (1.0 + 2.0 ** (-split_below))
+        weak = with_components.where(
+            (F.col("probability") >= threshold) & (F.col("probability") < floor)
+        ).select("component")
+        big = sizes.where(F.col("count") >= 4).select("component")
+        parts.append(weak.join(big, "component"))
+    if not parts:
+        return labels.select("component").limit(0)
+    flagged = parts[0]
+    for part in parts[1:]:
+        flagged = flagged.unionByName(part)
+    return flagged.distinct()
+
+
+def cluster_anchors(
+    scored: DataFrame,
+    records: DataFrame,
+    *,
+    threshold: float,
+    disagreement_weight: float,
+    guard: Guard,
+    split_below: float,
     checkpoint: Checkpoint,
 ) -> tuple[DataFrame, DataFrame]:
     """``(node, anchor)`` for every record in a cluster of two or more, as the local
     :func:`singleview.cluster.guarded_components` anchors them, and the components the
-    guard rebuilt (``component``).  Records not listed are their own anchor."""
+    guard rebuilt (``component``).  Records not listed are their own anchor.  The guard
+    rebuilds each flagged component in one Python call with its pairs and its records'
+    cannot-link values (a cogroup)."""
     from pyspark.sql import functions as F
 
     links = scored.where(F.col("probability") >= threshold).select(
         F.col("hi").alias("a"), F.col("lo").alias("b")
     )
     labels = connected_components(links, checkpoint=checkpoint)
-    if disagreement_weight <= 0.0:
-        return labels.withColumnRenamed("component", "anchor"), labels.limit(0)
     with_components = (
         scored.join(
             labels.select(F.col("node").alias("lo"), F.col("component").alias("c_l")), "lo", "left"
@@ -224,18 +275,26 @@ def cluster_anchors(
         )
     )
     with_components = checkpoint(with_components)
-    suspicious = (
-        with_components.where(F.col("disagreement") < -MIN_DISAGREEMENT)
-        .select("component")
-        .distinct()
+    wanted = [c for c in dict.fromkeys(["source", *guard.cannot_link]) if c in records.columns]
+    nodes = labels.join(records.select(F.col(POSITION).alias("node"), *wanted), "node")
+    suspicious = checkpoint(
+        _flagged_components(
+            labels,
+            with_components,
+            nodes,
+            threshold=threshold,
+            disagreement_weight=disagreement_weight,
+            guard=guard,
+            split_below=split_below,
+        )
     )
-    suspicious = checkpoint(suspicious)
 
-    def rebuild(pairs: pd.DataFrame) -> pd.DataFrame:
+    def rebuild(pairs: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
         pairs = pairs.sort_values(["lo", "hi"], kind="mergesort", ignore_index=True)
+        members = members.sort_values("node", kind="mergesort", ignore_index=True)
         lo = pairs["lo"].to_numpy(dtype=np.int64)
         hi = pairs["hi"].to_numpy(dtype=np.int64)
-        nodes = np.unique(np.concatenate([lo, hi]))
+        nodes = members["node"].to_numpy(dtype=np.int64)
         anchors, _ = guarded_components(
             len(nodes),
             np.searchsorted(nodes, lo),
@@ -245,12 +304,16 @@ def cluster_anchors(
             threshold=threshold,
             disagreement_weight=disagreement_weight,
             forced=pairs["forced"].to_numpy(dtype=bool),
+            constraints=guard.constraints(members),
+            max_size=guard.max_cluster_size,
+            split_below=split_below,
         )
         return pd.DataFrame({"node": nodes, "anchor": nodes[anchors]})
 
     rebuilt = (
         with_components.join(suspicious, "component")
         .groupBy("component")
+        .cogroup(nodes.join(suspicious, "component").groupBy("component"))
         .applyInPandas(rebuild, "node long, anchor long")
     )
     kept = labels.join(rebuilt.select("node"), "node", "left_anti").select(

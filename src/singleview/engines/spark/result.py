@@ -16,6 +16,7 @@ from ...comparisons import Comparison
 from ...errors import ConfigError, NotFittedError
 from ...result import RecordKey, Result
 from ...store.context import MatchContext
+from ...why import ClusterWhy, explain_cluster
 from .frames import POSITION, to_canonical
 
 if TYPE_CHECKING:
@@ -124,6 +125,37 @@ class SparkResult(Result):
             tf.append(self.model.tf_adjustment(k, features, exact)[0])
         prior = float(self.model.prior_weights(features, left, right)[0])
         return self.model.explain(np.array(levels), np.array(tf), prior)
+
+    def why(self, customer_id: str) -> ClusterWhy:
+        """What holds customer ``customer_id`` together (see :meth:`Result.why`): its
+        records' keys and the pairs between them are fetched, nothing else."""
+        from pyspark.sql import functions as F
+
+        members = self.clusters.where(F.col("customer_id") == str(customer_id)).toPandas()
+        if not len(members) or self.pairs is None or self.spark is None:
+            empty = pd.DataFrame(
+                columns=[
+                    "source_l",
+                    "source_id_l",
+                    "source_r",
+                    "source_id_r",
+                    "match_weight",
+                    "match_probability",
+                    "matched_by",
+                ]
+            )
+            return explain_cluster(members, empty, str(customer_id), self.threshold)
+        keys = self.spark.createDataFrame(
+            members[["source", "source_id"]].astype(str), "source string, source_id string"
+        )
+        inside = self.pairs.join(
+            keys.select(F.col("source").alias("source_l"), F.col("source_id").alias("source_id_l")),
+            ["source_l", "source_id_l"],
+        ).join(
+            keys.select(F.col("source").alias("source_r"), F.col("source_id").alias("source_id_r")),
+            ["source_r", "source_id_r"],
+        )
+        return explain_cluster(members, inside.toPandas(), str(customer_id), self.threshold)
 
     # -- the figures a summary shows, by aggregates ----------------------------------------
     def resolved_per_source(self) -> dict[str, int]:
