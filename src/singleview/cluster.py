@@ -13,8 +13,15 @@ only when ``w + disagreement_weight * D > 0``, where ``D`` sums the disagreement
 other candidate pairs between them (the link's own is in ``w`` already).  One ambiguous
 link cannot outvote several records that disagree, while a true match whose own evidence
 is weak (a work e-mail, an initial) still joins through its stronger neighbours.
-Components without disagreement are kept as they are, so the guard costs nothing where
-nothing is wrong.  Pairs matched by a deterministic rule always merge.
+The same agglomeration enforces the hard rules of :mod:`singleview.constraints`: no merge
+that would put a cannot-link pair (conflicting dates of birth, different ids of a named
+column, two records of a deduplicated source) in one customer, none past
+``max_cluster_size``.  A component is rebuilt only when it holds a disagreement, two values
+a cannot-link rule reads, or too many records; a link with nothing against it always
+merges, so a rebuilt component with nothing wrong comes out as it went in, and the rest
+are kept as they are.  Pairs matched by a deterministic rule (or a human merge) always
+merge.  The optional weak-link split then cuts clusters at a minimum cut (networkx
+Stoer-Wagner) weaker than ``split_below`` bits.
 
 Records are positions in the canonical records frame (sorted by source and source id), so
 the smallest position in a component is its smallest (source, source_id), and every tie
@@ -33,9 +40,15 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ._arrays import factorize_ints
-from .constraints import Constraints
+from .constraints import Constraints, Tracker
 
-__all__ = ["components", "customer_ids", "guarded_components", "record_customer_ids"]
+__all__ = [
+    "components",
+    "customer_ids",
+    "guarded_components",
+    "record_customer_ids",
+    "weak_below",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -87,23 +100,19 @@ def _agglomerate(
     against: np.ndarray,
     links: np.ndarray,
     forced: np.ndarray,
-    cannot: tuple[np.ndarray, np.ndarray],
+    tracker: Tracker | None,
     max_size: int | None,
 ) -> dict[int, int]:
     """Constrained merging over the pairs of the rebuilt components: record -> root.
 
     ``links``: rows of the pairs that may merge, strongest first.  ``against``: weighted
-    disagreement per pair (<= 0), summed between clusters as they grow.  ``cannot``:
-    record pairs that must stay apart (an infinite disagreement); ``max_size``: no merge
-    past this many records.  A forced pair merges whatever the rest says.
+    disagreement per pair (<= 0), summed between clusters as they grow.  ``tracker``: the
+    cannot-link rules over the growing clusters; ``max_size``: no merge past this many
+    records.  A link with no disagreement against it merges (whatever its log-odds: it
+    passed the threshold); a forced pair merges whatever the rest says.
     """
     between: dict[int, dict[int, float]] = {}
-    for a, b, d in zip(
-        [*left.tolist(), *cannot[0].tolist()],
-        [*right.tolist(), *cannot[1].tolist()],
-        [*against.tolist(), *[-np.inf] * len(cannot[0])],
-        strict=True,
-    ):
+    for a, b, d in zip(left.tolist(), right.tolist(), against.tolist(), strict=True):
         if d < 0.0:
             between.setdefault(a, {})[b] = between.get(a, {}).get(b, 0.0) + d
             between.setdefault(b, {})[a] = between.get(b, {}).get(a, 0.0) + d
@@ -127,7 +136,9 @@ def _agglomerate(
         others = between.get(ra, empty).get(rb, 0.0) - against[row]
         merged = size.get(ra, 1) + size.get(rb, 1)
         if not forced[row] and (
-            log_odds[row] + others <= 0.0 or (max_size is not None and merged > max_size)
+            (others < -1e-9 and log_odds[row] + others <= 0.0)
+            or (max_size is not None and merged > max_size)
+            or (tracker is not None and tracker.conflict(ra, rb))
         ):
             continue
         # Fold the smaller neighbour table into the larger one.
@@ -144,7 +155,15 @@ def _agglomerate(
         keep.pop(rb, None)
         parent[rb] = ra
         size[ra] = merged
+        if tracker is not None:
+            tracker.merge(ra, rb)
     return {x: find(x) for x in parent}
+
+
+def weak_below(bits: float) -> float:
+    """The match probability under which a link is weaker than ``bits`` of log-odds (the
+    weak-link split looks at components holding one; every engine flags them alike)."""
+    return float(1.0 / (1.0 + 2.0 ** (-bits)))
 
 
 #: The fewest records on each side of a cut the weak-link split makes.
@@ -163,45 +182,103 @@ def _split_weak(
     below: float,
 ) -> np.ndarray:
     """Cut clusters at a minimum cut weaker than ``below`` bits (Stoer-Wagner, networkx),
-    both sides of ``_MIN_SIDE`` records or more, until none is left; new root per member.
+    both sides of ``_MIN_SIDE`` records or more, again on each part; new root per member.
 
     Only clusters with a link weaker than ``below`` can have such a cut (every cut crosses
-    a spanning-tree link), so only those are searched."""
+    a spanning-tree link), so only those are searched.  A minimum cut with a side too small
+    is contracted into that side's strongest neighbour and the search goes on.  Nodes and
+    links enter each graph sorted, so ties break the same way whatever the pair order."""
     root = pd.Series(root_of, index=members)
-    same = is_link & (root.reindex(left).to_numpy() == root.reindex(right).to_numpy())
+    left_root = root.reindex(left).to_numpy()
+    same = is_link & (left_root == root.reindex(right).to_numpy())
     weak = same & (log_odds < below) & ~forced
-    candidates = np.unique(root.reindex(left[weak]).to_numpy())
-    if not len(candidates):
-        return root_of
     sizes = root.value_counts()
+    candidates = [
+        c for c in np.unique(left_root[weak]).tolist() if sizes.get(c, 0) >= 2 * _MIN_SIDE
+    ]
+    if not candidates:
+        return root_of
+    edges = (
+        pd.DataFrame(
+            {
+                "root": left_root[same],
+                "a": np.minimum(left, right)[same],
+                "b": np.maximum(left, right)[same],
+                "w": np.where(forced[same], 1e9, np.maximum(log_odds[same], 0.0)),
+            }
+        )
+        .groupby(["root", "a", "b"], sort=True)["w"]
+        .sum()
+        .reset_index()
+    )
+    rows_of = edges.groupby("root").indices
+    nodes_of = pd.Series(members).groupby(root_of).indices
     out = root.copy()
-    for cluster in candidates.tolist():
-        if sizes.get(cluster, 0) < 2 * _MIN_SIDE:
-            continue
-        rows = np.flatnonzero(same & (root.reindex(left).to_numpy() == cluster))
+    for cluster in candidates:
+        rows = rows_of[cluster]
         graph: nx.Graph[int] = nx.Graph()
-        graph.add_nodes_from(sorted(root.index[root.to_numpy() == cluster].tolist()))
-        for a, b, w, f in zip(
-            left[rows].tolist(),
-            right[rows].tolist(),
-            log_odds[rows].tolist(),
-            forced[rows].tolist(),
-            strict=True,
-        ):
-            graph.add_edge(a, b, weight=1e9 if f else max(w, 0.0))
-        queue = [graph]
-        while queue:
-            part = queue.pop()
-            if part.number_of_nodes() < 2 * _MIN_SIDE or not nx.is_connected(part):
-                continue
-            value, (one, two) = nx.stoer_wagner(part)
-            if value >= below or min(len(one), len(two)) < _MIN_SIDE:
-                continue
-            for side in (one, two):
-                nodes = sorted(side)
-                out[nodes] = nodes[0]
-                queue.append(part.subgraph(nodes).copy())
+        for node in np.sort(members[nodes_of[cluster]]).tolist():
+            graph.add_node(node, records=[node])
+        for a, b, w in edges.iloc[rows][["a", "b", "w"]].itertuples(index=False):
+            graph.add_edge(int(a), int(b), weight=float(w))
+        for part in _cut_weak(graph, below):
+            out[part] = part[0]
     return out.to_numpy(dtype=np.int64)
+
+
+def _cut_weak(graph: nx.Graph[int], below: float) -> list[list[int]]:
+    """The parts (sorted record lists) a cluster's graph is cut into."""
+    parts: list[list[int]] = []
+    queue = [graph]
+    while queue:
+        part = queue.pop()
+        records = sorted(r for n in part.nodes for r in part.nodes[n]["records"])
+        while True:
+            if len(records) < 2 * _MIN_SIDE or part.number_of_nodes() < 2:
+                parts.append(records)
+                break
+            if not nx.is_connected(part):  # zero-weight links: its pieces stand apart
+                pieces = sorted(nx.connected_components(part), key=min)
+                queue += [part.subgraph(sorted(p)).copy() for p in pieces]
+                break
+            value, (one, two) = nx.stoer_wagner(part)
+            if value >= below:
+                parts.append(records)
+                break
+            small = min(
+                (one, two), key=lambda side: sum(len(part.nodes[n]["records"]) for n in side)
+            )
+            if sum(len(part.nodes[n]["records"]) for n in small) >= _MIN_SIDE:
+                queue += [part.subgraph(sorted(side)).copy() for side in (one, two)]
+                break
+            part = _contract(part, sorted(small))
+    return parts
+
+
+def _contract(graph: nx.Graph[int], side: list[int]) -> nx.Graph[int]:
+    """``graph`` with the nodes of ``side`` folded into their strongest neighbour outside
+    it (link weights summed), so the next minimum cut must leave them together."""
+    inside = set(side)
+    weight: dict[int, float] = {}
+    for node in side:
+        for other, data in graph[node].items():
+            if other not in inside:
+                weight[other] = weight.get(other, 0.0) + float(data["weight"])
+    target = min(weight, key=lambda n: (-weight[n], n))
+    merged = nx.Graph()
+    for node in graph.nodes:
+        if node not in inside:
+            records = list(graph.nodes[node]["records"])
+            if node == target:
+                records += [r for n in side for r in graph.nodes[n]["records"]]
+            merged.add_node(node, records=records)
+    for a, b, data in graph.edges(data=True):
+        x, y = (target if a in inside else a), (target if b in inside else b)
+        if x == y:
+            continue
+        previous = merged.get_edge_data(x, y, {"weight": 0.0})["weight"]
+        merged.add_edge(x, y, weight=previous + float(data["weight"]))
+    return merged
 
 
 def guarded_components(
@@ -236,9 +313,7 @@ def guarded_components(
         assert disagreement is not None
         conflict = (anchors[left] == anchors[right]) & (disagreement < -MIN_DISAGREEMENT)
         flagged[anchors[left[conflict]]] = True
-    cannot_left = cannot_right = np.empty(0, dtype=np.int64)
     if constraints is not None and n:
-        cannot_left, cannot_right = constraints.pairs(anchors)
         flagged[constraints.flagged(anchors)] = True
     oversized = 0
     if max_size is not None and n:
@@ -246,11 +321,7 @@ def guarded_components(
         oversized = int(too_big.sum())
         flagged |= too_big
     if split_below > 0.0 and len(left):
-        weak = link & (
-            np.log2(np.clip(probability, 1e-300, 1.0))
-            - np.log2(np.maximum(1.0 - probability, 1e-300))
-            < split_below
-        )
+        weak = link & (probability < weak_below(split_below))
         sizes = np.bincount(anchors, minlength=n)
         weak &= (anchors[left] == anchors[right]) & (sizes[anchors[left]] >= 2 * _MIN_SIDE)
         flagged[anchors[left[weak]]] = True
@@ -277,6 +348,7 @@ def guarded_components(
     order = np.lexsort((sub_right, sub_left, -sub_p))
     links = order[is_link[order]]
     must = np.zeros(len(rows), dtype=bool) if forced is None else forced[rows]
+    tracker = Tracker(constraints) if constraints is not None else None
     roots = _agglomerate(
         sub_left,
         sub_right,
@@ -284,7 +356,7 @@ def guarded_components(
         against=against,
         links=links,
         forced=must,
-        cannot=(cannot_left, cannot_right),
+        tracker=tracker,
         max_size=max_size,
     )
     result = anchors.copy()
@@ -303,9 +375,10 @@ def guarded_components(
         )
     result[members] = pd.Series(members).groupby(root_of).transform("min").to_numpy()
     logger.info(
-        "over-merge guard: %d components rebuilt (%d cannot-link pairs, %d over %s records)",
+        "over-merge guard: %d components rebuilt (%d merges refused by cannot-link rules, "
+        "%d over %s records)",
         suspicious,
-        len(cannot_left),
+        0 if tracker is None else tracker.refused,
         oversized,
         max_size,
     )

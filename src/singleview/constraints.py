@@ -23,26 +23,36 @@ A connected component that holds a cannot-link pair, or more records than
 clusters with a cannot-link pair between them, nor past the size cap.  Only a pair that
 must merge (a deterministic rule, a human ``force_merge``) overrides them.
 
-Pairs are found per component, from the distinct values inside it: the work grows with
-the records of the components that hold two values, not with all pairs.
+No pair of records is listed: the agglomeration keeps, per growing cluster, its distinct
+dates of birth, column values and unique sources (:class:`Tracker`) and checks a merge
+against the two clusters' values only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
-from .schema import MULTI_VALUED_FIELDS
 
 if TYPE_CHECKING:
     from .model import FellegiSunter
     from .settings import Settings
 
-__all__ = ["Constraints", "Guard", "check_unique_sources", "conflict_rate", "dob_conflict"]
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "Constraints",
+    "Guard",
+    "Tracker",
+    "check_unique_sources",
+    "conflict_rate",
+    "dob_conflict",
+]
 
 #: A missing date of birth, in days since 1970.
 _NO_DATE = np.iinfo(np.int64).min
@@ -77,32 +87,6 @@ def dob_conflict(a: np.ndarray, b: np.ndarray, tolerance_days: int) -> np.ndarra
     return np.asarray(~(near | swapped | one_digit | transposed), dtype=bool)
 
 
-def _value_pairs(
-    anchors: np.ndarray, codes: np.ndarray, conflict: Any
-) -> tuple[np.ndarray, np.ndarray]:
-    """Record pairs in one component whose ``codes`` (>= 0 known) differ and conflict.
-
-    ``conflict(x, y)`` takes two arrays of distinct codes and says which pairs conflict."""
-    known = np.flatnonzero(codes >= 0)
-    if len(known) < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    frame = pd.DataFrame({"anchor": anchors[known], "code": codes[known], "record": known})
-    distinct = frame[["anchor", "code"]].drop_duplicates()
-    several = distinct.groupby("anchor")["code"].transform("size") > 1
-    distinct = distinct[several.to_numpy()]
-    if not len(distinct):
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    values = distinct.merge(distinct, on="anchor", suffixes=("_a", "_b"))
-    values = values[values["code_a"] < values["code_b"]]
-    values = values[conflict(values["code_a"].to_numpy(), values["code_b"].to_numpy())]
-    if not len(values):
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    pairs = values.merge(
-        frame.rename(columns={"code": "code_a", "record": "a"}), on=["anchor", "code_a"]
-    ).merge(frame.rename(columns={"code": "code_b", "record": "b"}), on=["anchor", "code_b"])
-    return pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
-
-
 @dataclass(frozen=True)
 class Constraints:
     """Per record (by position), the values the cannot-link rules read."""
@@ -114,15 +98,6 @@ class Constraints:
     #: Per record: a code for its source when that source is unique per person, else -1.
     unique: np.ndarray
     tolerance_days: int
-
-    def take(self, positions: np.ndarray) -> Constraints:
-        """The constraints of these records, renumbered ``0..len(positions)-1``."""
-        return Constraints(
-            dob=self.dob[positions] if len(self.dob) else self.dob,
-            columns=tuple(c[positions] for c in self.columns),
-            unique=self.unique[positions] if len(self.unique) else self.unique,
-            tolerance_days=self.tolerance_days,
-        )
 
     def flagged(self, anchors: np.ndarray) -> np.ndarray:
         """The anchors of components that may hold a cannot-link pair: two known dates of
@@ -139,42 +114,81 @@ class Constraints:
             found.append(counts.index[counts.to_numpy() > 1].to_numpy(dtype=np.int64))
         return np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
 
-    def pairs(self, anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cannot-link record pairs inside the components ``anchors`` labels."""
-        lefts, rights = [], []
-        if len(self.dob):
-            known = self.dob != _NO_DATE
-            offset = int(self.dob[known].min()) if known.any() else 0
-            codes = np.where(known, self.dob - offset, -1)
 
-            def dates(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-                return dob_conflict(
-                    (x + offset).astype("datetime64[D]"),
-                    (y + offset).astype("datetime64[D]"),
-                    self.tolerance_days,
-                )
+class Tracker:
+    """What each growing cluster holds, for the guard's agglomeration: its distinct dates
+    of birth, its values of each cannot-link column and its unique sources.  Two clusters
+    conflict when merging them would put a cannot-link pair in one customer; the check
+    reads the two clusters' values only, never pairs of records."""
 
-            a, b = _value_pairs(anchors, codes, dates)
-            lefts.append(a)
-            rights.append(b)
-        for codes in self.columns:
-            a, b = _value_pairs(anchors, codes, lambda x, y: np.ones(len(x), dtype=bool))
-            lefts.append(a)
-            rights.append(b)
-        if len(self.unique):
-            # Two records of a unique source: their record positions as "values".
-            codes = np.where(self.unique >= 0, np.arange(len(self.unique)), -1)
-            group = np.where(self.unique >= 0, self.unique, 0)
-            a, b = _value_pairs(
-                anchors * (group.max(initial=0) + 1) + group,
-                codes,
-                lambda x, y: np.ones(len(x), dtype=bool),
-            )
-            lefts.append(a)
-            rights.append(b)
-        if not lefts:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        return np.concatenate(lefts), np.concatenate(rights)
+    def __init__(self, constraints: Constraints) -> None:
+        self.constraints = constraints
+        self._dates: dict[int, np.ndarray] = {}
+        self._values: list[dict[int, frozenset[int]]] = [{} for _ in constraints.columns]
+        self._unique: dict[int, frozenset[int]] = {}
+        #: Merges refused for a conflict.
+        self.refused = 0
+
+    def _date_set(self, root: int) -> np.ndarray:
+        found = self._dates.get(root)
+        if found is not None:
+            return found
+        dob = self.constraints.dob
+        if len(dob) and dob[root] != _NO_DATE:
+            return dob[root : root + 1]
+        return dob[:0]
+
+    def _value_set(self, k: int, root: int) -> frozenset[int]:
+        found = self._values[k].get(root)
+        if found is not None:
+            return found
+        code = int(self.constraints.columns[k][root])
+        return frozenset((code,)) if code >= 0 else frozenset()
+
+    def _unique_set(self, root: int) -> frozenset[int]:
+        found = self._unique.get(root)
+        if found is not None:
+            return found
+        unique = self.constraints.unique
+        code = int(unique[root]) if len(unique) else -1
+        return frozenset((code,)) if code >= 0 else frozenset()
+
+    def conflict(self, a: int, b: int) -> bool:
+        """Whether clusters ``a`` and ``b`` (roots) hold a cannot-link pair between them."""
+        if self._unique_set(a) & self._unique_set(b):
+            self.refused += 1
+            return True
+        for k in range(len(self._values)):
+            va, vb = self._value_set(k, a), self._value_set(k, b)
+            if va and vb and len(va | vb) > 1:
+                self.refused += 1
+                return True
+        da, db = self._date_set(a), self._date_set(b)
+        if len(da) and len(db):
+            x, y = np.repeat(da, len(db)), np.tile(db, len(da))
+            differ = x != y
+            if (
+                differ.any()
+                and dob_conflict(
+                    x[differ].astype("datetime64[D]"),
+                    y[differ].astype("datetime64[D]"),
+                    self.constraints.tolerance_days,
+                ).any()
+            ):
+                self.refused += 1
+                return True
+        return False
+
+    def merge(self, keep: int, gone: int) -> None:
+        """Cluster ``gone`` joined ``keep``."""
+        dates = np.union1d(self._date_set(keep), self._date_set(gone))
+        self._dates[keep] = dates
+        self._dates.pop(gone, None)
+        for k, table in enumerate(self._values):
+            table[keep] = self._value_set(k, keep) | self._value_set(k, gone)
+            table.pop(gone, None)
+        self._unique[keep] = self._unique_set(keep) | self._unique_set(gone)
+        self._unique.pop(gone, None)
 
 
 #: Per comparison kind, the levels that are a conflict (default: ``else``).
@@ -202,28 +216,34 @@ class Guard:
     unique_sources: tuple[str, ...] = ()
     dob_tolerance_days: int = 365
     max_cluster_size: int | None = None
-    #: Columns named in ``cannot_link`` that the records did not have.
-    absent: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, model: FellegiSunter | None = None) -> Guard:
         """The guard that ``settings`` ask for, with the cannot-link columns that the fitted
         ``model`` supports (see the module docstring)."""
+        columns = []
         for column in settings.cannot_link:
-            if column in MULTI_VALUED_FIELDS:
-                raise ConfigError(
-                    f"settings.cannot_link: {column!r} holds several values per record; "
-                    "name single-valued columns (dob, id_* columns)"
+            rate = conflict_rate(model, column)
+            if rate <= settings.cannot_link_max_m:
+                columns.append(column)
+            else:
+                logger.info(
+                    "cannot-link rule on %s off: the model says matches conflict on it "
+                    "%.1f%% of the time (settings.cannot_link_max_m %.1f%%)",
+                    column,
+                    100 * rate,
+                    100 * settings.cannot_link_max_m,
                 )
-        columns = [
-            c for c in settings.cannot_link if conflict_rate(model, c) <= settings.cannot_link_max_m
-        ]
         return cls(
             cannot_link=tuple(columns),
             unique_sources=tuple(settings.unique_sources),
             dob_tolerance_days=settings.dob_tolerance_days,
             max_cluster_size=settings.max_cluster_size,
         )
+
+    def applied(self, records: pd.DataFrame) -> list[str]:
+        """The cannot-link columns that hold a value in ``records`` (for ``stats``)."""
+        return [c for c in self.cannot_link if c in records.columns and records[c].notna().any()]
 
     def as_dict(self) -> dict[str, Any]:
         """For the identity store's context JSON."""
@@ -270,11 +290,11 @@ class Guard:
         )
 
 
-def check_unique_sources(guard: Guard, sources: Any) -> None:
-    """A :class:`ConfigError` when ``guard.unique_sources`` names a source not among
-    ``sources`` (names)."""
+def check_unique_sources(unique_sources: tuple[str, ...], sources: Any) -> None:
+    """A :class:`ConfigError` when ``unique_sources`` (``settings.unique_sources``) names a
+    source not among ``sources`` (names)."""
     known = sorted(str(s) for s in sources)
-    for name in guard.unique_sources:
+    for name in unique_sources:
         if name not in known:
             raise ConfigError(
                 f"settings.unique_sources: no source named {name!r} (sources: {', '.join(known)})"

@@ -24,10 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
-from .model import FellegiSunter
 from .result import Result
-from .settings import DEFAULT_THRESHOLD
+from .result_io import load_result_dir
 from .why import weakest_links
 
 __all__ = ["write_report"]
@@ -36,12 +34,6 @@ logger = logging.getLogger(__name__)
 
 _PAIR_KEYS = ["source_l", "source_id_l", "source_r", "source_id_r"]
 _PAIR_COLUMNS = [*_PAIR_KEYS, "match_weight", "match_probability", "matched_by"]
-_EMPTY = {
-    "pairs": _PAIR_COLUMNS,
-    "quarantine": ["source", "source_id", "reason"],
-    "issues": ["source", "field", "reason", "count"],
-    "blocking": ["rule", "blocks", "pairs", "new_pairs", "skipped_blocks", "used"],
-}
 
 # Counts every plot's drawn elements and box once the page has laid out, so a headless
 # browser's --dump-dom shows whether each figure really rendered.
@@ -121,56 +113,6 @@ def _pandas(frame: Any, columns: list[str]) -> pd.DataFrame:
     if isinstance(frame, pd.DataFrame):
         return frame.reindex(columns=columns)
     return frame.select(*columns).toPandas()  # type: ignore[no-any-return]
-
-
-def _load(directory: Path) -> Result:
-    """The parts of a saved result the report reads (``records`` is left empty)."""
-    if not directory.is_dir():
-        raise ConfigError(
-            f"result directory {directory} does not exist; write one with `singleview resolve "
-            "CONFIG --out DIR` or result.save(DIR)"
-        )
-    if not (directory / "clusters.parquet").exists():
-        raise ConfigError(
-            f"{directory} is not a singleview result directory (no clusters.parquet); write "
-            "one with `singleview resolve CONFIG --out DIR` or result.save(DIR)"
-        )
-    stats_file = directory / "stats.json"
-    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
-    threshold = stats.pop("threshold", None)
-    rows_in = stats.pop("rows_in", None)
-    frames: dict[str, pd.DataFrame] = {}
-    for name in ("clusters", "profiles", "pairs", "quarantine", "issues", "blocking"):
-        path = directory / f"{name}.parquet"
-        frames[name] = (
-            pd.read_parquet(path)
-            if path.exists()
-            else pd.DataFrame({c: [] for c in _EMPTY.get(name, [])})
-        )
-    if threshold is None:
-        logger.warning("stats.json has no threshold; the report assumes %s", DEFAULT_THRESHOLD)
-        threshold = DEFAULT_THRESHOLD
-    model_file = directory / "model.json"
-    result = Result(
-        clusters=frames["clusters"],
-        profiles=frames["profiles"],
-        pairs=frames["pairs"],
-        quarantine=frames["quarantine"],
-        issues=frames["issues"],
-        blocking=frames["blocking"],
-        records=pd.DataFrame(),
-        model=FellegiSunter.load(model_file) if model_file.exists() else None,
-        threshold=float(threshold),
-        stats=stats,
-    )
-    if rows_in is None:  # saved before stats.json kept it: every row was resolved or not
-        resolved = result.resolved_per_source()
-        quarantined, _ = result.quarantine_counts()
-        rows_in = {
-            s: resolved.get(s, 0) + quarantined.get(s, 0) for s in sorted({*resolved, *quarantined})
-        }
-    result.rows_in = {str(k): int(v) for k, v in rows_in.items()}
-    return result
 
 
 def _headline(result: Result, stats: dict[str, Any], sizes: pd.Series) -> str:
@@ -428,7 +370,7 @@ def write_report(
     Needs matplotlib (``pip install 'singleview[report]'``); the same result gives the same
     bytes, whether in memory or saved.
     """
-    result = source if isinstance(source, Result) else _load(Path(source))
+    result = source if isinstance(source, Result) else load_result_dir(Path(source))
     page, figures = _page(result, profiles=profiles, top=top)
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)

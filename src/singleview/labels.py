@@ -60,14 +60,24 @@ def read_labels(labels: pd.DataFrame) -> pd.DataFrame:
             "clerical_match_score)"
         )
     verdict = pd.to_numeric(frame["match"].astype(object).map(_number), errors="coerce")
+    verdict = verdict.where((verdict >= 0) & (verdict <= 1))
     if verdict.isna().any():
         raise ConfigError(
             f"labels: {int(verdict.isna().sum())} rows have no match verdict (give true/"
             "false, 1/0 or a score in [0, 1])"
         )
-    out = pd.DataFrame({c: frame[c].astype(str).to_numpy(dtype=object) for c in _KEYS})
+    out = pd.DataFrame({c: _ids(frame[c]) for c in _KEYS})
     out["match"] = (verdict >= 0.5).to_numpy(dtype=bool)
     return out.drop_duplicates(_KEYS, keep="last", ignore_index=True)
+
+
+def _ids(column: pd.Series) -> np.ndarray:
+    """Ids as strings; whole floats (ids read into a float column) without their ``.0``."""
+    if pd.api.types.is_float_dtype(column.dtype):
+        whole = column.dropna()
+        if len(whole) and (whole == np.floor(whole)).all():
+            column = column.astype("Int64")
+    return np.asarray(column.astype(str).to_numpy(dtype=object))
 
 
 def _number(value: object) -> object:
@@ -140,6 +150,8 @@ def suggest_pairs(
         )
         key = pd.MultiIndex.from_frame(pairs[_KEYS].astype(str))
         pairs = pairs[~(key.isin(seen) | key.isin(flipped))]
+    if "matched_by" in pairs.columns:  # a rule's verdict is not the model's to learn
+        pairs = pairs[pairs["matched_by"].astype(object) != "rule"]
     gammas = [c for c in pairs.columns if c.startswith("gamma_")]
     ranked = pairs.assign(
         _distance=(pairs["match_weight"].astype(np.float64) - cut).abs(),

@@ -88,24 +88,19 @@ def resolve(
 
         engine = LocalEngine()
     logger.info("resolve: %d sources on the %s engine", len(sources), engine.name)
+    options: dict[str, Any] = {}
     if labels is not None:
         if "labels" not in inspect.signature(engine.run).parameters:
             raise ConfigError(f"the {engine.name} engine does not take labels")
         read_labels(labels)  # a malformed frame fails here, before any work
-        run: Any = engine.run
-        result: Result = run(
-            sources,
-            settings=settings,
-            link_within=link_within_sources,
-            random_state=random_state,
-            threshold=float(threshold),
-            labels=labels,
-        )
-        return result
-    return engine.run(
+        options["labels"] = labels
+    run: Any = engine.run
+    result: Result = run(
         sources,
         settings=settings,
         link_within=link_within_sources,
         random_state=random_state,
         threshold=float(threshold),
+        **options,
     )
+    return result

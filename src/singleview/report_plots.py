@@ -194,9 +194,11 @@ def probability_svg(
         if not len(values):
             _empty(axes, "no scored pairs")
             return _svg(figure, figure_id)
+        # The threshold is a bin edge, so no bar mixes links with pairs below it.
         edges = np.linspace(0.0, 1.0, 51)
+        edges = np.union1d(edges[np.abs(edges - threshold) > 1e-9], [threshold])
         counts, _ = np.histogram(values, bins=edges)
-        lower = edges[:-1]
+        lower, widths = edges[:-1], np.diff(edges)
         linked = lower >= threshold - 1e-12
         for chosen, colour, label in (
             (~linked, MUTED_COLOUR, "below the threshold"),
@@ -206,7 +208,7 @@ def probability_svg(
                 axes,
                 lower[chosen],
                 counts[chosen],
-                0.02,
+                widths[chosen],
                 color=colour,
                 edgecolor="white",
                 linewidth=0.4,

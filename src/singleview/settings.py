@@ -171,3 +171,19 @@ class Settings(_Frozen):
         if isinstance(value, list):
             return tuple(tuple(v) if isinstance(v, list) else v for v in value)
         return value
+
+    @field_validator("cannot_link", "unique_sources")
+    @classmethod
+    def _distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(value))
+
+    @field_validator("cannot_link")
+    @classmethod
+    def _single_valued(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for column in value:
+            if column in ("email", "phone"):
+                raise ValueError(
+                    f"{column!r} holds several values per record; name single-valued "
+                    "columns (dob, id_* columns)"
+                )
+        return value

@@ -31,11 +31,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import (
     breadth_first_order,
     connected_components,
     minimum_spanning_tree,
+    shortest_path,
 )
 
 from .errors import ConfigError
@@ -45,6 +46,7 @@ __all__ = ["ClusterWhy", "explain_cluster", "weakest_links"]
 #: Link strengths (log2-odds) are clipped to this for the spanning tree.
 _MAX_BITS = 60.0
 _KEYS = ["source", "source_id"]
+_PAIR_KEYS = ["source_l", "source_id_l", "source_r", "source_id_r"]
 
 
 def _positions(clusters: pd.DataFrame) -> pd.DataFrame:
@@ -113,9 +115,9 @@ def _bridges(n: int, links: pd.DataFrame, tree: np.ndarray) -> np.ndarray:
     rows = np.concatenate([a[tree], np.full(len(first), n, dtype=np.int64)])
     cols = np.concatenate([b[tree], first])
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
-    order, parent = breadth_first_order(graph, n, directed=False, return_predecessors=True)
+    _, parent = breadth_first_order(graph, n, directed=False, return_predecessors=True)
     on_cycle = np.zeros(n + 1, dtype=bool)  # on_cycle[x]: the forest link x-parent[x]
-    depth = _depths(parent, order, n)
+    depth = _depths(graph, n)
     u, v = a[~tree], b[~tree]
     while len(u):
         du, dv = depth[u], depth[v]
@@ -130,18 +132,10 @@ def _bridges(n: int, links: pd.DataFrame, tree: np.ndarray) -> np.ndarray:
     return np.asarray(tree & ~on_cycle[child], dtype=bool)
 
 
-def _depths(parent: np.ndarray, order: np.ndarray, root: int) -> np.ndarray:
-    """Depth of every node below ``root`` (``parent``/``order`` from a breadth-first
-    search), by rounds of following parents: as many rounds as the forest is deep."""
-    depth = np.zeros(len(parent), dtype=np.int64)
-    nodes = order[1:]
-    current = nodes.copy()
-    while len(nodes):
-        current = parent[current]
-        moving = current != root
-        depth[nodes[moving]] += 1
-        nodes, current = nodes[moving], current[moving]
-    return depth
+def _depths(graph: csr_matrix, root: int) -> np.ndarray:
+    """Links from ``root`` to every node of ``graph`` (one breadth-first search in C)."""
+    distance = shortest_path(graph, directed=False, unweighted=True, indices=root)
+    return np.where(np.isfinite(distance), distance, 0).astype(np.int64)
 
 
 def _probability(bits: pd.Series) -> pd.Series:
@@ -178,8 +172,11 @@ def weakest_links(clusters: pd.DataFrame, pairs: pd.DataFrame, threshold: float)
     out["weakest_probability"] = _probability(out["weakest_weight"])
     a = out["customer_id"].map(weakest["a"])
     b = out["customer_id"].map(weakest["b"])
-    out["weakest_left"] = [label[int(x)] if pd.notna(x) else None for x in a.tolist()]
-    out["weakest_right"] = [label[int(x)] if pd.notna(x) else None for x in b.tolist()]
+    for column, ends in (("weakest_left", a), ("weakest_right", b)):
+        known = ends.notna().to_numpy()
+        values = np.full(len(out), None, dtype=object)
+        values[known] = label[ends[known].to_numpy(dtype=np.int64)]
+        out[column] = values
     out["bridges"] = out["customer_id"].map(bridges).fillna(0).astype(np.int64)
     return out.sort_values(
         ["weakest_weight", "n_records", "customer_id"],
@@ -253,18 +250,19 @@ def explain_cluster(
         )
     )
     key = pd.MultiIndex.from_arrays([np.minimum(a, b), np.maximum(a, b)])
-    flags = links.set_index(["a", "b"])[["spanning", "bridge"]]
-    found = flags.reindex(key)
+    flags = links.set_index(["a", "b"])
     edges = edges.assign(
-        link=found["spanning"].notna().to_numpy(),
-        spanning=found["spanning"].fillna(False).to_numpy(dtype=bool),
-        bridge=found["bridge"].fillna(False).to_numpy(dtype=bool),
+        link=np.asarray(key.isin(flags.index), dtype=bool),
+        spanning=flags["spanning"].reindex(key, fill_value=False).to_numpy(dtype=bool),
+        bridge=flags["bridge"].reindex(key, fill_value=False).to_numpy(dtype=bool),
+        # The strength the spanning tree used: a rule's link counts as the strongest.
+        _bits=flags["bits"].reindex(key).to_numpy(dtype=np.float64),
     )
     edges = edges.sort_values(
-        ["spanning", "link", "match_weight", "source_l", "source_id_l", "source_r", "source_id_r"],
-        ascending=[False, False, True, True, True, True, True],
+        ["spanning", "link", "_bits", "match_weight", *_PAIR_KEYS],
+        ascending=[False, False, True, True, True, True, True, True],
         kind="mergesort",
         ignore_index=True,
-    )
+    ).drop(columns="_bits")
     weakest = edges.iloc[0] if len(edges) and bool(edges["spanning"].iloc[0]) else None
     return ClusterWhy(customer_id=customer_id, records=records, edges=edges, weakest=weakest)

@@ -74,3 +74,18 @@ def test_labelled_pairs_naming_unknown_records_are_left_out() -> None:
     )
     result = sv.resolve(sources, labels=labels)
     assert result.stats["labels"] == {"pairs": 1, "matches": 1}
+
+
+def test_read_labels_mends_float_ids_and_rejects_scores_out_of_range() -> None:
+    frame = pd.DataFrame(
+        {
+            "source_l": ["s"],
+            "source_id_l": [2.0],
+            "source_r": ["s"],
+            "source_id_r": [3.0],
+            "match": [1],
+        }
+    )
+    assert read_labels(frame)["source_id_l"].tolist() == ["2"]
+    with pytest.raises(sv.ConfigError, match="no match verdict"):
+        read_labels(frame.assign(match=[7]))

@@ -112,3 +112,25 @@ def test_bridges_agree_with_networkx_on_random_graphs() -> None:
         assert {
             (int(x), int(y)) for x, y, g in zip(links["a"], links["b"], got, strict=True) if g
         } == expected
+
+
+def test_explain_cluster_flags_links_and_non_links() -> None:
+    from singleview.why import explain_cluster
+
+    why = explain_cluster(CLUSTERS, PAIRS, "X", 0.5)
+    assert len(why.edges) == 5  # the pair across customers is left out
+    assert int((~why.edges["link"]).sum()) == 1  # 1-4 scored below the threshold
+    assert why.edges["spanning"].sum() == 3
+    assert why.weakest is not None
+    assert (why.weakest["source_id_l"], why.weakest["source_id_r"]) == ("3", "4")
+    assert bool(why.weakest["bridge"])
+
+
+def test_a_rule_link_is_never_the_weakest() -> None:
+    from singleview.why import explain_cluster
+
+    pairs = PAIRS.copy()
+    pairs.loc[0, ["match_weight", "matched_by"]] = [-1.0, "rule"]  # 1-2 matched by a rule
+    why = explain_cluster(CLUSTERS, pairs, "X", 0.5)
+    assert why.weakest is not None
+    assert (why.weakest["source_id_l"], why.weakest["source_id_r"]) == ("3", "4")

@@ -197,6 +197,7 @@ class LocalEngine:
         labels: pd.DataFrame | None = None,
     ) -> Result:
         records, quarantine, issues, rows_in, priority = loaded
+        check_unique_sources(settings.unique_sources, rows_in)
         with timer.stage("load"):
             records, generic = drop_generic_values(records, max_names=settings.max_names_per_value)
             issues = pd.concat([issues, generic], ignore_index=True) if len(generic) else issues
@@ -327,8 +328,7 @@ class LocalEngine:
         timer.stats["edges"] = int((pair_probability >= threshold).sum())
         with timer.stage("cluster"):
             guard = Guard.from_settings(settings, model)
-            timer.stats["cannot_link"] = list(guard.cannot_link)
-            check_unique_sources(guard, rows_in)
+            timer.stats["cannot_link"] = guard.applied(records)
             anchors, rebuilt = guarded_components(
                 len(records),
                 pair_left,

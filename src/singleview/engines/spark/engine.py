@@ -184,6 +184,7 @@ class SparkEngine:
             records, quarantine, issues, rows_in, priority = self._load(sources, settings)
             sizes_frame = records.groupBy("source").count().toPandas().sort_values("source")
             source_names = sizes_frame["source"].astype(str).tolist()
+            check_unique_sources(settings.unique_sources, source_names)
             source_sizes = sizes_frame["count"].to_numpy(dtype=np.int64)
             n = int(source_sizes.sum())
         timer.stats["records"] = n
@@ -362,8 +363,7 @@ class SparkEngine:
             if scored is not None:
                 timer.stats["edges"] = scored.where(F.col("probability") >= threshold).count()
                 guard = Guard.from_settings(settings, model)
-                timer.stats["cannot_link"] = list(guard.cannot_link)
-                check_unique_sources(guard, source_names)
+                timer.stats["cannot_link"] = _applied(records, guard)
                 anchors, rebuilt = cluster_anchors(
                     scored,
                     records,
@@ -479,3 +479,14 @@ def block_stats(
     )
     frame["new_pairs"] = frame["new_pairs"].astype(np.int64)
     return frame.assign(probed_pairs=frame["new_pairs"], link_rate=np.nan, used=True)
+
+
+def _applied(records: DataFrame, guard: Guard) -> list[str]:
+    """The cannot-link columns that hold a value in ``records`` (one Spark job)."""
+    from pyspark.sql import functions as F
+
+    present = [c for c in guard.cannot_link if c in records.columns]
+    if not present:
+        return []
+    row = records.agg(*[F.count(F.col(c)).alias(c) for c in present]).collect()[0]
+    return [c for c in present if int(row[c]) > 0]

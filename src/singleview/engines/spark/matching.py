@@ -13,13 +13,15 @@ over-merge guard's suspicious components, and the anchor join.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator
+from functools import reduce
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ...cluster import MIN_DISAGREEMENT, guarded_components, record_customer_ids
+from ...cluster import MIN_DISAGREEMENT, guarded_components, record_customer_ids, weak_below
 from ...constraints import Guard
 from ...features import Features
 from ...store.context import MatchContext
@@ -209,6 +211,13 @@ def _flagged_components(
             with_components.where(F.col("disagreement") < -MIN_DISAGREEMENT).select("component")
         )
     columns = [c for c in guard.cannot_link if c in nodes.columns]
+    # Count values as the local guard does: dates by the day, NaN as missing.
+    for column in columns:
+        kind = dict(nodes.dtypes)[column]
+        if column == "dob":
+            nodes = nodes.withColumn(column, F.to_date(column))
+        elif kind in ("double", "float"):
+            nodes = nodes.withColumn(column, F.when(~F.isnan(column), F.col(column)))
     if guard.unique_sources:
         columns.append("_unique")
         nodes = nodes.withColumn(
@@ -217,12 +226,13 @@ def _flagged_components(
         )
     if columns:
         counts = nodes.groupBy("component").agg(*[F.countDistinct(c).alias(c) for c in columns])
-        parts.append(counts.where(" OR ".join(f"`{c}` > 1" for c in columns)).select("component"))
+        several = reduce(operator.or_, [F.col(c) > 1 for c in columns])
+        parts.append(counts.where(several).select("component"))
     sizes = labels.groupBy("component").count()
     if guard.max_cluster_size is not None:
         parts.append(sizes.where(F.col("count") > guard.max_cluster_size).select("component"))
     if split_below > 0.0:
-        floor = 1.0 / (1.0 + 2.0 ** (-split_below))
+        floor = weak_below(split_below)
         weak = with_components.where(
             (F.col("probability") >= threshold) & (F.col("probability") < floor)
         ).select("component")
@@ -250,13 +260,22 @@ def cluster_anchors(
     :func:`singleview.cluster.guarded_components` anchors them, and the components the
     guard rebuilt (``component``).  Records not listed are their own anchor.  The guard
     rebuilds each flagged component in one Python call with its pairs and its records'
-    cannot-link values (a cogroup)."""
+    cannot-link values (a cogroup); a flagged component with nothing wrong comes out as
+    it went in."""
     from pyspark.sql import functions as F
 
     links = scored.where(F.col("probability") >= threshold).select(
         F.col("hi").alias("a"), F.col("lo").alias("b")
     )
     labels = connected_components(links, checkpoint=checkpoint)
+    if (
+        disagreement_weight <= 0.0
+        and not guard.cannot_link
+        and not guard.unique_sources
+        and guard.max_cluster_size is None
+        and split_below <= 0.0
+    ):  # no guard at all: the components are the customers
+        return labels.withColumnRenamed("component", "anchor"), labels.limit(0)
     with_components = (
         scored.join(
             labels.select(F.col("node").alias("lo"), F.col("component").alias("c_l")), "lo", "left"
