@@ -20,7 +20,7 @@ from singleview.datasets import generate
 _OFF = {"cannot_link": (), "max_cluster_size": None}
 VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("components only (no guard)", {"disagreement_weight": 0.0, **_OFF}),
-    ("disagreement guard (before this issue)", _OFF),
+    ("disagreement guard only", _OFF),
     ("+ cannot-link dob, size cap 250 (default)", {}),
     ("+ weak-link split below 2 bits", {"split_below_bits": 2.0}),
     ("+ weak-link split below 4 bits", {"split_below_bits": 4.0}),

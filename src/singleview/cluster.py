@@ -8,9 +8,11 @@ The guard weighs what is known *against* two groups of records being one person.
 candidate pair has a *disagreement*: the sum of its negative weights in bits (a different
 date of birth, different first name, e-mails and phones that differ), whatever else agrees.
 A component holding any pair with more than ``1`` bit of disagreement is rebuilt by
-agglomeration, strongest link first: two clusters joined by a link of log-odds ``w`` merge
-only when ``w + disagreement_weight * D > 0``, where ``D`` sums the disagreement of the
-other candidate pairs between them (the link's own is in ``w`` already).  One ambiguous
+agglomeration, strongest link first: two clusters joined by a link of log-odds ``w`` (at
+or above the threshold) merge unless other candidate pairs between them disagree and
+``w + disagreement_weight * D <= 0``, where ``D`` sums the disagreement of those other
+pairs (the link's own is in ``w`` already).  A link under 0.5 (the default threshold is
+0.3) therefore joins two groups only where nothing else between them disagrees.  One ambiguous
 link cannot outvote several records that disagree, while a true match whose own evidence
 is weak (a work e-mail, an initial) still joins through its stronger neighbours.
 The same agglomeration enforces the hard rules of :mod:`singleview.constraints`: no merge
@@ -41,6 +43,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ._arrays import factorize_ints
 from .constraints import Constraints, Tracker
+from .settings import DEFAULT_DISAGREEMENT_WEIGHT
 
 __all__ = [
     "components",
@@ -289,7 +292,7 @@ def guarded_components(
     disagreement: np.ndarray | None = None,
     *,
     threshold: float,
-    disagreement_weight: float = 0.5,
+    disagreement_weight: float = DEFAULT_DISAGREEMENT_WEIGHT,
     forced: np.ndarray | None = None,
     constraints: Constraints | None = None,
     max_size: int | None = None,

@@ -16,11 +16,12 @@ import pandas as pd
 from .errors import ConfigError
 from .model import FellegiSunter
 from .result import Result
-from .settings import DEFAULT_THRESHOLD
 
 __all__ = ["load_result_dir"]
 
 logger = logging.getLogger(__name__)
+#: The default threshold when saved directories did not record theirs (before 0.3).
+LEGACY_THRESHOLD = 0.5
 
 _PAIR_KEYS = ["source_l", "source_id_l", "source_r", "source_id_r"]
 _EMPTY = {
@@ -56,8 +57,8 @@ def load_result_dir(directory: Path) -> Result:
             else pd.DataFrame({c: [] for c in _EMPTY.get(name, [])})
         )
     if threshold is None:
-        logger.warning("stats.json has no threshold; the report assumes %s", DEFAULT_THRESHOLD)
-        threshold = DEFAULT_THRESHOLD
+        logger.warning("stats.json has no threshold; the report assumes %s", LEGACY_THRESHOLD)
+        threshold = LEGACY_THRESHOLD
     model_file = directory / "model.json"
     result = Result(
         clusters=frames["clusters"],
