@@ -26,13 +26,14 @@ import pandas as pd
 
 from .result import Result
 from .result_io import load_result_dir
+from .schema import PAIR_KEYS
 from .why import weakest_links
 
 __all__ = ["write_report"]
 
 logger = logging.getLogger(__name__)
 
-_PAIR_KEYS = ["source_l", "source_id_l", "source_r", "source_id_r"]
+_PAIR_KEYS = list(PAIR_KEYS)
 _PAIR_COLUMNS = [*_PAIR_KEYS, "match_weight", "match_probability", "matched_by"]
 
 # Counts every plot's drawn elements and box once the page has laid out, so a headless

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+from .schema import PAIR_KEYS
 
 if TYPE_CHECKING:
     from .result import Result
@@ -34,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 #: EM's m counts as this many labelled matches when blended with the labels.
 LABEL_STRENGTH = 20.0
-_KEYS = ["source_l", "source_id_l", "source_r", "source_id_r"]
+_KEYS = list(PAIR_KEYS)
 _SPLINK = {
     "source_dataset_l": "source_l",
     "unique_id_l": "source_id_l",

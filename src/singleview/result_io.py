@@ -16,6 +16,7 @@ import pandas as pd
 from .errors import ConfigError
 from .model import FellegiSunter
 from .result import Result
+from .schema import PAIR_KEYS
 
 __all__ = ["load_result_dir"]
 
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 #: The default threshold when saved directories did not record theirs (before 0.3).
 LEGACY_THRESHOLD = 0.5
 
-_PAIR_KEYS = ["source_l", "source_id_l", "source_r", "source_id_r"]
+_PAIR_KEYS = list(PAIR_KEYS)
 _EMPTY = {
     "pairs": [*_PAIR_KEYS, "match_weight", "match_probability", "matched_by"],
     "quarantine": ["source", "source_id", "reason"],

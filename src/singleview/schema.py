@@ -52,6 +52,7 @@ __all__ = [
     "MAPPABLE_FIELDS",
     "MULTI_VALUED_FIELDS",
     "NAME_FIELDS",
+    "PAIR_KEYS",
     "QUARANTINE_COLUMNS",
     "TEXT_FIELDS",
     "Normalised",
@@ -89,6 +90,8 @@ DATE_FIELDS: tuple[str, ...] = ("updated_at", "dob")
 
 #: Person-name fields.
 NAME_FIELDS: tuple[str, ...] = ("first_name", "middle_name", "last_name", "full_name")
+#: The columns naming the two records of a pair (``result.pairs``, labels, explanations).
+PAIR_KEYS: tuple[str, ...] = ("source_l", "source_id_l", "source_r", "source_id_r")
 
 #: Plain text fields whose parts, when a mapping lists several columns, are joined in order.
 TEXT_FIELDS: tuple[str, ...] = (

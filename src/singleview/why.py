@@ -40,13 +40,14 @@ from scipy.sparse.csgraph import (
 )
 
 from .errors import ConfigError
+from .schema import PAIR_KEYS
 
 __all__ = ["ClusterWhy", "explain_cluster", "weakest_links"]
 
 #: Link strengths (log2-odds) are clipped to this for the spanning tree.
 _MAX_BITS = 60.0
 _KEYS = ["source", "source_id"]
-_PAIR_KEYS = ["source_l", "source_id_l", "source_r", "source_id_r"]
+_PAIR_KEYS = list(PAIR_KEYS)
 
 
 def _positions(clusters: pd.DataFrame) -> pd.DataFrame:

@@ -129,3 +129,5 @@ def test_labels_and_every_guard_equal_local(spark: Any) -> None:
     mine, theirs = local.why(biggest), remote.why(biggest)
     assert mine.edges["source_id_l"].tolist() == theirs.edges["source_id_l"].tolist()
     assert mine.edges["spanning"].tolist() == theirs.edges["spanning"].tolist()
+    with pytest.raises(sv.ConfigError):
+        remote.why("C-not-there")

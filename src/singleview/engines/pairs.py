@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..blocking import Candidates, rule_name
 from ..comparisons import Comparison
+from ..schema import PAIR_KEYS
 
 __all__ = ["empty_pairs", "pairs_frame"]
 
@@ -18,10 +19,7 @@ def empty_pairs() -> pd.DataFrame:
         {
             c: pd.Series(dtype="object")
             for c in (
-                "source_l",
-                "source_id_l",
-                "source_r",
-                "source_id_r",
+                *PAIR_KEYS,
                 "match_weight",
                 "match_probability",
                 "matched_by",

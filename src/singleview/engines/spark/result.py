@@ -17,6 +17,7 @@ from ...errors import ConfigError, NotFittedError
 from ...result import RecordKey, Result
 from ...store.context import MatchContext
 from ...why import ClusterWhy, explain_cluster
+from ..pairs import empty_pairs
 from .frames import POSITION, to_canonical
 
 if TYPE_CHECKING:
@@ -133,18 +134,7 @@ class SparkResult(Result):
 
         members = self.clusters.where(F.col("customer_id") == str(customer_id)).toPandas()
         if not len(members) or self.pairs is None or self.spark is None:
-            empty = pd.DataFrame(
-                columns=[
-                    "source_l",
-                    "source_id_l",
-                    "source_r",
-                    "source_id_r",
-                    "match_weight",
-                    "match_probability",
-                    "matched_by",
-                ]
-            )
-            return explain_cluster(members, empty, str(customer_id), self.threshold)
+            return explain_cluster(members, empty_pairs(), str(customer_id), self.threshold)
         keys = self.spark.createDataFrame(
             members[["source", "source_id"]].astype(str), "source string, source_id string"
         )
