@@ -130,10 +130,12 @@ def _fast_e164(keys: np.ndarray, region: str | None) -> np.ndarray:
     """E.164 for the common shapes of a region's own numbers, read with ``phonenumbers``'
     metadata in bulk instead of one ``parse`` per number; None where undecided.
 
-    Only ``<national prefix><number>`` and ``+<country code><number>`` are read here, and
-    only when the number passes the region's own patterns (so ``phonenumbers`` would call it
-    valid too) and no prefix rule could rewrite it.  Everything else, and every number found
-    invalid here, goes to ``phonenumbers.parse`` (see :func:`_parse_keys`).
+    Only ``<national prefix><number>``, ``+<country code><number>`` and, 11+ digits long,
+    ``<country code><number>`` (an E.164 number that lost its ``+``, which
+    :func:`_parse_keys` would read the same way) are read here, and only when the number
+    passes the region's own patterns (so ``phonenumbers`` would call it valid too) and no
+    prefix rule could rewrite it.  Everything else, and every number found invalid here,
+    goes to ``phonenumbers.parse`` (see :func:`_parse_keys`).
     """
     out = np.full(len(keys), None, dtype=object)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
@@ -143,9 +145,23 @@ def _fast_e164(keys: np.ndarray, region: str | None) -> np.ndarray:
     text = pd.Series(keys, dtype=object)
     national = text.str.startswith(prefix).to_numpy(dtype=bool)
     international = text.str.startswith(code).to_numpy(dtype=bool)
+    bare = (
+        ~national
+        & text.str.startswith(code[1:]).to_numpy(dtype=bool)
+        & (text.str.len() >= _MIN_WITH_COUNTRY_CODE).to_numpy(dtype=bool)
+    )
+    if bare.any():
+        # phonenumbers reads it as a national number when it is a possible one as written.
+        at = np.flatnonzero(bare)
+        bare[at] = ~_matching(text.iloc[at].reset_index(drop=True), metadata.general_desc)
+    international = international | bare
     nsn = pd.Series(
         np.where(
-            national, text.str[len(prefix) :], np.where(international, text.str[len(code) :], "")
+            national,
+            text.str[len(prefix) :],
+            np.where(
+                international, text.str[len(code) :].where(~bare, text.str[len(code) - 1 :]), ""
+            ),
         ),
         dtype=object,
     )
