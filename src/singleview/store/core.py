@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -98,6 +99,8 @@ class IdentityStore:
             if not tables or tables[0] == 0:
                 create_schema(con, __version__)
                 self._set(con, "link_within", str(bool(link_within_sources)))
+                # Saved whole, so a later change of a default never changes this store.
+                self._set(con, "settings", (settings or Settings()).model_dump_json())
             version = check_schema(con, self.path)
             if version < SCHEMA_VERSION:
                 with transaction(con):
@@ -146,8 +149,9 @@ class IdentityStore:
 
     @staticmethod
     def _get(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-        row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return None if row is None else str(row[0])
+        # fetchall: a result left half-read blocks the connection's next registration.
+        rows = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return str(rows[0][0]) if rows else None
 
     def _meta(self, key: str) -> str | None:
         with self._read() as con:
@@ -155,7 +159,18 @@ class IdentityStore:
 
     def _settings(self, con: duckdb.DuckDBPyConnection) -> Settings:
         text = self._get(con, "settings")
-        return Settings() if text is None else Settings.model_validate_json(text)
+        if text is not None:
+            return Settings.model_validate_json(text)
+        # A store created before settings were always saved: the defaults of today, but
+        # the threshold and guard weight its model was trained with.
+        rows = con.execute("SELECT body FROM context").fetchall()
+        if not rows:
+            return Settings()
+        trained = json.loads(str(rows[0][0]))
+        return Settings(
+            threshold=float(trained["threshold"]),
+            disagreement_weight=float(trained["disagreement_weight"]),
+        )
 
     def _train(
         self, con: duckdb.DuckDBPyConnection, records: pd.DataFrame, settings: Settings

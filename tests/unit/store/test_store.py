@@ -206,3 +206,30 @@ def test_a_version_1_store_is_migrated(tmp_path: Path, synthetic: SyntheticData)
     assert set(migrated.model.tf_) == set(whole.model.tf_)
     for column, table in whole.model.tf_.items():
         assert migrated.model.tf_[column].sort_index().equals(table.sort_index())
+
+
+def test_a_store_keeps_its_threshold_when_the_defaults_change(
+    tmp_path: Path, synthetic: SyntheticData
+) -> None:
+    """Settings are saved at creation; a store from before that was done keeps the
+    threshold and guard weight its model was trained with, through ``retrain``."""
+    path = tmp_path / "s.duckdb"
+    with sv.IdentityStore(path) as store:
+        store.ingest(sources(synthetic.frames))
+    con = duckdb.connect(str(path))
+    saved = con.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
+    assert saved is not None
+    assert sv.Settings.model_validate_json(saved[0]).threshold == sv.Settings().threshold
+    # An older store: no saved settings, a context trained at 0.5 / 0.5.
+    con.execute("DELETE FROM meta WHERE key = 'settings'")
+    body = json.loads(con.execute("SELECT body FROM context").fetchone()[0])
+    body["threshold"], body["disagreement_weight"] = 0.5, 0.5
+    con.execute("UPDATE context SET body = ?", [json.dumps(body)])
+    con.close()
+    with sv.IdentityStore(path) as store:
+        store.retrain()
+    con = duckdb.connect(str(path), read_only=True)
+    retrained = load_context(con)
+    con.close()
+    assert retrained is not None
+    assert (retrained.threshold, retrained.disagreement_weight) == (0.5, 0.5)
