@@ -45,7 +45,8 @@ from ..scoring import (
     score_compared,
 )
 from ..settings import Settings
-from ..sources import Source, load
+from ..sources import Source
+from ..sources.parallel import load_all, worker_count
 from ..survivorship import build_profiles
 from .pairs import empty_pairs, pairs_frame
 from .timing import STAGES, StageTimer
@@ -79,10 +80,12 @@ def check_sources(sources: Sequence[Source]) -> None:
         names.append(source.name)
 
 
-def combine(sources: Sequence[Source]) -> Loaded:
-    """Load every source; records in canonical order, quarantine, issues, rows in, priority."""
+def combine(sources: Sequence[Source], *, workers: int | None = 1) -> Loaded:
+    """Load every source (in ``workers`` processes; None: as many as pay, see
+    :func:`~singleview.sources.parallel.worker_count`); records in canonical order,
+    quarantine, issues, rows in, priority."""
     check_sources(sources)
-    loaded = [load(source) for source in sources]
+    loaded = load_all(sources, worker_count(sources, workers))
     rows_in = {
         s.name: len(n.records) + len(n.quarantine) for s, n in zip(sources, loaded, strict=True)
     }
@@ -129,7 +132,7 @@ class LocalEngine:
 
         def loaded(timer: StageTimer) -> Loaded:
             with timer.stage("load"):
-                return combine(sources)
+                return combine(sources, workers=settings.load_workers)
 
         return self._timed(
             loaded,

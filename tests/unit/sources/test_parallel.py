@@ -1,0 +1,103 @@
+"""Loading sources in worker processes: the same records as one by one, errors and log
+records brought back, and when the workers are used at all."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import singleview as sv
+from singleview.datasets import generate
+from singleview.errors import SchemaError
+from singleview.sources import load, parallel
+from singleview.sources.parallel import file_bytes, load_all, worker_count
+
+ADAPTERS = {
+    "crm": sv.CrmSource,
+    "web": sv.WebSource,
+    "call_centre": sv.CallCentreSource,
+    "store": sv.StoreSource,
+}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("parallel")
+    out = {}
+    for name, frame in generate(1_500, random_state=4).frames.items():
+        out[name] = folder / f"{name}.csv"
+        frame.to_csv(out[name], index=False)
+    return out
+
+
+def _sources(files: dict[str, Path]) -> list[sv.Source]:
+    return [ADAPTERS[name](path, region="GB") for name, path in files.items()]
+
+
+def test_workers_give_what_loading_one_by_one_gives(files: dict[str, Path]) -> None:
+    sources = _sources(files)
+    one = [load(s) for s in sources]
+    two = load_all(sources, workers=2)
+    assert len(two) == len(one)
+    for a, b in zip(one, two, strict=True):
+        pd.testing.assert_frame_equal(a.records, b.records)
+        pd.testing.assert_frame_equal(a.quarantine, b.quarantine)
+        pd.testing.assert_frame_equal(a.issues, b.issues)
+
+
+def test_resolve_with_workers_gives_the_same_customers(files: dict[str, Path]) -> None:
+    alone = sv.resolve(_sources(files), settings=sv.Settings(load_workers=1))
+    side = sv.resolve(_sources(files), settings=sv.Settings(load_workers=2))
+    pd.testing.assert_frame_equal(alone.clusters, side.clusters)
+    pd.testing.assert_frame_equal(alone.quarantine, side.quarantine)
+
+
+def test_worker_log_records_are_emitted_here(
+    files: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="singleview"):
+        load_all(_sources(files), workers=2)
+    kept = [r for r in caplog.records if "rows read" in r.getMessage()]
+    assert sorted(r.getMessage().split(":")[0] for r in kept) == sorted(
+        f"source {name}" for name in files
+    )
+    assert all(r.name == "singleview.sources.base" for r in kept)
+
+
+def test_an_error_in_a_worker_is_raised_here(files: dict[str, Path], tmp_path: Path) -> None:
+    broken = tmp_path / "crm.csv"
+    frame = pd.read_csv(files["crm"], dtype=str)
+    frame.to_csv(broken, index=False)
+    sources = [sv.CrmSource(broken, region="GB"), sv.WebSource(files["web"], region="GB")]
+    # The file loses its id column after the source checked its header.
+    frame.drop(columns=["contact_id"]).to_csv(broken, index=False)
+    with pytest.raises(SchemaError, match="contact_id"):
+        load_all(sources, workers=2)
+
+
+def test_worker_count(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = _sources(files)
+    assert all(file_bytes(s) for s in sources)
+    assert worker_count(sources, 3) == 3
+    assert worker_count(sources, 9) == len(sources)  # at most one per source
+    # Automatic: these files are small, so this process loads them ...
+    assert worker_count(sources, None) == 1
+    # ... large enough ones go to one worker per CPU ...
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "_cpus", lambda: 2)
+    assert worker_count(sources, None) == 2
+    # ... and in-memory frames are never sent.
+    frames = generate(300, random_state=1).sources()
+    assert file_bytes(frames[0]) is None
+    assert worker_count(frames, None) == 1
+    assert worker_count([*sources[:1], *frames[1:]], None) == 1
+
+
+def test_load_workers_is_validated() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="load_workers"):
+        sv.Settings(load_workers=0)
