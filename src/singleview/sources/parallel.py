@@ -1,4 +1,4 @@
-"""Reading and cleaning several sources at once, one worker process per source.
+"""Reading and cleaning several sources at once, in worker processes.
 
 Cleaning is pure-Python string work (pandas string methods, ``phonenumbers``) that holds
 the GIL, so threads do not help; processes do.  A source goes to a worker only when it is
@@ -7,12 +7,13 @@ Records come back in the sources' order, so the result is the same as loading th
 one; an error in a worker is raised here as it would have been, and the workers' log
 records are re-emitted through this process's loggers.
 
-A worker is a fresh interpreter (``python -m singleview.sources.parallel``) that reads one
-pickled source on stdin and writes the pickled result on stdout.  Unlike
+A worker is a fresh interpreter (``python -m singleview.sources.parallel``) that reads its
+share of the pickled sources on stdin (the largest first, each to the least loaded worker)
+and writes the pickled results on stdout.  Unlike
 ``multiprocessing``, it never imports the caller's ``__main__`` (an ETL script without an
 ``if __name__ == "__main__"`` guard is safe) and never forks a process that may hold
-DuckDB, Spark or rapidfuzz threads.  Its start-up costs about a second of imports, so
-:func:`worker_count` uses workers only when the files are large enough to repay it.
+DuckDB, Spark or rapidfuzz threads.  Its start-up costs about two seconds of imports, so
+:func:`worker_count` uses workers only when the files hold enough rows to repay it.
 """
 
 from __future__ import annotations
@@ -32,23 +33,33 @@ from ..errors import SourceError
 from ..schema import Normalised
 from .base import Source, load
 
-__all__ = ["MIN_PARALLEL_BYTES", "file_bytes", "load_all", "worker_count"]
+__all__ = ["MIN_PARALLEL_ROWS", "estimated_rows", "load_all", "worker_count"]
 
 logger = logging.getLogger(__name__)
 
-#: Files smaller than this in all are loaded in this process (a worker's start-up costs
-#: about as much as cleaning 50,000 rows).
-MIN_PARALLEL_BYTES = 20 * 2**20
+#: Sources holding fewer rows than this in all are loaded in this process (a worker's
+#: start-up costs about as much as cleaning 50,000 rows).
+MIN_PARALLEL_ROWS = 200_000
+#: Bytes per row assumed for a CSV file.
+_CSV_ROW_BYTES = 100
 
 
-def file_bytes(source: Source) -> int | None:
-    """Size of the file ``source`` reads, or None when it does not read one file."""
+def estimated_rows(source: Source) -> int | None:
+    """Rows in the file ``source`` reads (Parquet: exact, from its footer; CSV: from its
+    size), or None when it does not read one file."""
     path = getattr(source, "path", None)
     if not isinstance(path, Path):
         path = getattr(source, "data", None)
-    if isinstance(path, Path) and path.is_file():
-        return path.stat().st_size
-    return None
+    if not (isinstance(path, Path) and path.is_file()):
+        return None
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            return int(pq.read_metadata(path).num_rows)
+        except (OSError, ValueError):
+            return None
+    return path.stat().st_size // _CSV_ROW_BYTES
 
 
 def _cpus() -> int:
@@ -60,15 +71,27 @@ def _cpus() -> int:
 def worker_count(sources: Sequence[Source], setting: int | None) -> int:
     """Processes to load ``sources`` with: ``setting`` when given (at most one per
     source), else one per CPU when every source reads a file and the files hold at least
-    :data:`MIN_PARALLEL_BYTES` together, else 1 (this process)."""
+    :data:`MIN_PARALLEL_ROWS` rows together, else 1 (this process)."""
     if setting is not None:
         return max(1, min(setting, len(sources)))
-    sizes = [file_bytes(s) for s in sources]
-    if len(sources) < 2 or any(s is None for s in sizes):
+    rows = [estimated_rows(s) for s in sources]
+    if len(sources) < 2 or any(r is None for r in rows):
         return 1
-    if sum(s for s in sizes if s is not None) < MIN_PARALLEL_BYTES:
+    if sum(r for r in rows if r is not None) < MIN_PARALLEL_ROWS:
         return 1
     return max(1, min(_cpus(), len(sources)))
+
+
+def _shares(sources: Sequence[Source], workers: int) -> list[list[int]]:
+    """Source positions per worker: the largest first, each to the least loaded."""
+    sizes = [estimated_rows(s) or 0 for s in sources]
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for i in sorted(range(len(sources)), key=lambda i: (-sizes[i], i)):
+        least = loads.index(min(loads))
+        shares[least].append(i)
+        loads[least] += sizes[i]
+    return [share for share in shares if share]
 
 
 class _Collect(logging.Handler):
@@ -88,23 +111,28 @@ def _peak_mib() -> int:
 
 
 def _work(payload: bytes) -> bytes:
-    """In the worker: load the pickled ``(source, log level)``; the pickled outcome."""
-    source, level = pickle.loads(payload)
+    """In the worker: load each of the pickled ``(sources, log level)``; the pickled
+    outcomes, one per source."""
+    sources, level = pickle.loads(payload)
     root = logging.getLogger("singleview")
     root.setLevel(level)
     root.propagate = False  # collected and re-emitted by the parent, not printed here
-    collect = _Collect()
-    root.addHandler(collect)
-    outcome: tuple[Any, ...]
-    try:
-        outcome = ("ok", load(source), collect.records, _peak_mib())
-    except Exception as error:
-        outcome = ("error", error, collect.records, _peak_mib())
-    return pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+    outcomes: list[tuple[Any, ...]] = []
+    for source in sources:
+        collect = _Collect()
+        root.addHandler(collect)
+        try:
+            outcomes.append(("ok", load(source), collect.records))
+        except Exception as error:
+            outcomes.append(("error", error, collect.records))
+            break
+        finally:
+            root.removeHandler(collect)
+    return pickle.dumps((outcomes, _peak_mib()), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _run_worker(source: Source, level: int) -> tuple[Any, ...]:
-    payload = pickle.dumps((source, level), protocol=pickle.HIGHEST_PROTOCOL)
+def _run_worker(sources: list[Source], level: int) -> tuple[list[tuple[Any, ...]], int]:
+    payload = pickle.dumps((sources, level), protocol=pickle.HIGHEST_PROTOCOL)
     done = subprocess.run(
         [sys.executable, "-m", "singleview.sources.parallel"],
         input=payload,
@@ -113,11 +141,12 @@ def _run_worker(source: Source, level: int) -> tuple[Any, ...]:
     )
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        names = ", ".join(repr(s.name) for s in sources)
         raise SourceError(
-            f"source {source.name!r}: the worker process loading it failed "
+            f"sources {names}: the worker process loading them failed "
             f"(exit {done.returncode}): {' '.join(tail)}"
         )
-    outcome: tuple[Any, ...] = pickle.loads(done.stdout)
+    outcome: tuple[list[tuple[Any, ...]], int] = pickle.loads(done.stdout)
     return outcome
 
 
@@ -126,25 +155,31 @@ def load_all(sources: Sequence[Source], workers: int = 1) -> list[Normalised]:
     this one); the results in the order of ``sources``."""
     if workers <= 1 or len(sources) < 2:
         return [load(source) for source in sources]
-    # Largest file first, so the last one to start is a small one.
-    order = sorted(range(len(sources)), key=lambda i: -(file_bytes(sources[i]) or 0))
+    shares = _shares(sources, workers)
     level = logging.getLogger("singleview").getEffectiveLevel()
-    with ThreadPoolExecutor(max_workers=workers) as pool:  # each thread waits on a process
-        futures = {i: pool.submit(_run_worker, sources[i], level) for i in order}
-        outcomes = [futures[i].result() for i in range(len(sources))]
-    for _, _, records, _ in outcomes:
+    with ThreadPoolExecutor(max_workers=len(shares)) as pool:  # each thread waits on one
+        futures = [pool.submit(_run_worker, [sources[i] for i in share], level) for share in shares]
+        done = [future.result() for future in futures]
+    by_position: dict[int, tuple[Any, ...]] = {}
+    for share, (outcomes, _) in zip(shares, done, strict=True):
+        by_position.update(zip(share, outcomes, strict=False))
+    results: list[Normalised] = []
+    for position in range(len(sources)):
+        if position not in by_position:  # an earlier source of its worker failed
+            continue
+        status, value, records = by_position[position]
         for record in records:
             logging.getLogger(record.name).handle(record)
-    for status, value, _, _ in outcomes:
         if status == "error":
             raise value
+        results.append(value)
     logger.info(
         "load: %d sources in %d worker processes (their peak RSS: %s MiB)",
         len(sources),
-        workers,
-        ", ".join(str(peak) for _, _, _, peak in outcomes),
+        len(shares),
+        ", ".join(str(peak) for _, peak in done),
     )
-    return [value for _, value, _, _ in outcomes]
+    return results
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import singleview as sv
 from singleview.datasets import generate
 from singleview.errors import SchemaError
 from singleview.sources import load, parallel
-from singleview.sources.parallel import file_bytes, load_all, worker_count
+from singleview.sources.parallel import estimated_rows, load_all, worker_count
 
 ADAPTERS = {
     "crm": sv.CrmSource,
@@ -78,22 +78,37 @@ def test_an_error_in_a_worker_is_raised_here(files: dict[str, Path], tmp_path: P
         load_all(sources, workers=2)
 
 
-def test_worker_count(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_count(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sources = _sources(files)
-    assert all(file_bytes(s) for s in sources)
+    assert all(estimated_rows(s) for s in sources)
+    frame = pd.read_csv(files["web"], dtype=str)
+    frame.to_parquet(tmp_path / "web.parquet", index=False)
+    assert estimated_rows(sv.WebSource(tmp_path / "web.parquet")) == len(frame)  # exact
     assert worker_count(sources, 3) == 3
     assert worker_count(sources, 9) == len(sources)  # at most one per source
-    # Automatic: these files are small, so this process loads them ...
+    # Automatic: these files hold few rows, so this process loads them ...
     assert worker_count(sources, None) == 1
     # ... large enough ones go to one worker per CPU ...
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ROWS", 0)
     monkeypatch.setattr(parallel, "_cpus", lambda: 2)
     assert worker_count(sources, None) == 2
     # ... and in-memory frames are never sent.
     frames = generate(300, random_state=1).sources()
-    assert file_bytes(frames[0]) is None
+    assert estimated_rows(frames[0]) is None
     assert worker_count(frames, None) == 1
     assert worker_count([*sources[:1], *frames[1:]], None) == 1
+
+
+def test_sources_are_shared_largest_first_to_the_least_loaded(files: dict[str, Path]) -> None:
+    sources = _sources(files)
+    rows = [estimated_rows(s) or 0 for s in sources]
+    shares = parallel._shares(sources, 2)
+    assert sorted(i for share in shares for i in share) == list(range(len(sources)))
+    assert max(rows) == rows[shares[0][0]]
+    loads = [sum(rows[i] for i in share) for share in shares]
+    assert max(loads) - min(loads) <= max(rows)
 
 
 def test_load_workers_is_validated() -> None:
