@@ -131,8 +131,7 @@ def _work(payload: bytes) -> bytes:
     return pickle.dumps((outcomes, _peak_mib()), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _run_worker(sources: list[Source], level: int) -> tuple[list[tuple[Any, ...]], int]:
-    payload = pickle.dumps((sources, level), protocol=pickle.HIGHEST_PROTOCOL)
+def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[tuple[Any, ...]], int]:
     done = subprocess.run(
         [sys.executable, "-m", "singleview.sources.parallel"],
         input=payload,
@@ -153,12 +152,23 @@ def _run_worker(sources: list[Source], level: int) -> tuple[list[tuple[Any, ...]
 def load_all(sources: Sequence[Source], workers: int = 1) -> list[Normalised]:
     """:func:`~singleview.sources.load` of every source, in ``workers`` processes (1: in
     this one); the results in the order of ``sources``."""
-    if workers <= 1 or len(sources) < 2:
+    if workers <= 1 or len(sources) < 2 or not sys.executable:
         return [load(source) for source in sources]
     shares = _shares(sources, workers)
     level = logging.getLogger("singleview").getEffectiveLevel()
+    try:
+        payloads = [
+            pickle.dumps(([sources[i] for i in share], level), protocol=pickle.HIGHEST_PROTOCOL)
+            for share in shares
+        ]
+    except (pickle.PicklingError, TypeError, AttributeError) as error:
+        logger.warning("load: a source cannot be sent to a worker (%s); loading here", error)
+        return [load(source) for source in sources]
     with ThreadPoolExecutor(max_workers=len(shares)) as pool:  # each thread waits on one
-        futures = [pool.submit(_run_worker, [sources[i] for i in share], level) for share in shares]
+        futures = [
+            pool.submit(_run_worker, payload, [sources[i] for i in share])
+            for payload, share in zip(payloads, shares, strict=True)
+        ]
         done = [future.result() for future in futures]
     by_position: dict[int, tuple[Any, ...]] = {}
     for share, (outcomes, _) in zip(shares, done, strict=True):

@@ -78,6 +78,17 @@ def test_an_error_in_a_worker_is_raised_here(files: dict[str, Path], tmp_path: P
         load_all(sources, workers=2)
 
 
+def test_a_source_that_cannot_be_sent_is_loaded_here(
+    files: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    sources = _sources(files)
+    sources[0].unpicklable = lambda: None  # type: ignore[attr-defined]
+    with caplog.at_level(logging.WARNING, logger="singleview"):
+        loaded = load_all(sources, workers=2)
+    assert [len(n.records) for n in loaded] == [len(load(s).records) for s in sources]
+    assert any("cannot be sent" in r.getMessage() for r in caplog.records)
+
+
 def test_worker_count(
     files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
