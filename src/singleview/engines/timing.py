@@ -12,6 +12,8 @@ from typing import Any
 
 from tqdm import tqdm
 
+from .._process import peak_mib
+
 __all__ = ["STAGES", "StageTimer"]
 
 logger = logging.getLogger(__name__)
@@ -19,16 +21,6 @@ logger = logging.getLogger(__name__)
 
 #: The stages in order, for the progress bar.
 STAGES = ("load", "features", "blocking", "compare", "fit", "probe", "score", "cluster", "profiles")
-
-
-def _peak_mib() -> int | None:
-    """This process's peak resident memory so far, in MiB (None where unknown)."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak // 1024 if sys.platform != "darwin" else peak // 2**20)
 
 
 class StageTimer:
@@ -53,7 +45,7 @@ class StageTimer:
         if name not in seconds and name in STAGES:
             self._bar.update(1)
         seconds[name] = round(seconds.get(name, 0.0) + elapsed, 4)
-        peak = _peak_mib()
+        peak = peak_mib()
         if peak is not None:
             self.stats.setdefault("peak_mib", {})[name] = peak
         logger.info("stage %s: %.3f s, peak memory %s MiB", name, elapsed, peak)

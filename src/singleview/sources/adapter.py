@@ -15,7 +15,13 @@ from typing import Any, ClassVar, Self
 import pandas as pd
 
 from singleview.errors import ConfigError
-from singleview.sources.files import PathArg, iter_csv, iter_parquet, read_header
+from singleview.sources.files import (
+    PARQUET_SUFFIXES,
+    PathArg,
+    iter_csv,
+    iter_parquet,
+    read_header,
+)
 from singleview.sources.frame import iter_frame
 from singleview.sources.mapped import Fields, MappedSource, is_spark_frame
 from singleview.sources.mapping import NamedColumnsArg, named_columns
@@ -25,7 +31,6 @@ logger = logging.getLogger(__name__)
 __all__ = ["AdapterSource", "shared_values"]
 
 _CSV_SUFFIXES = (".csv", ".txt")
-_PARQUET_SUFFIXES = (".parquet", ".pq")
 
 #: canonical field -> source column(s); ``None`` drops a default entry.
 ColumnOverrides = Mapping[str, str | Sequence[str] | None]
@@ -104,7 +109,7 @@ class AdapterSource(MappedSource):
         suffix = self.data.suffix.lower()
         if suffix in _CSV_SUFFIXES:
             return "csv"
-        if suffix in _PARQUET_SUFFIXES:
+        if suffix in PARQUET_SUFFIXES:
             return "parquet"
         msg = (
             f"source {self.name!r}: cannot tell the format of {self.data.name!r}; "

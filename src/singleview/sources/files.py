@@ -19,9 +19,20 @@ from singleview.errors import SourceError
 from singleview.sources.mapped import MappedSource
 from singleview.sources.mapping import ColumnsArg, NamedColumnsArg
 
-__all__ = ["CsvSource", "ParquetSource", "iter_csv", "iter_parquet", "read_header"]
+__all__ = [
+    "PARQUET_SUFFIXES",
+    "CsvSource",
+    "ParquetSource",
+    "iter_csv",
+    "iter_parquet",
+    "read_header",
+]
 
 PathArg = str | os.PathLike[str]
+
+
+#: File name endings read as Parquet (anything else as CSV).
+PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
 def _existing(path: PathArg, source: str) -> Path:
@@ -79,7 +90,7 @@ def read_header(path: PathArg, *, source: str) -> pd.DataFrame:
     """An empty frame with the file's columns (CSV or Parquet, by extension)."""
     resolved = _existing(path, source)
     try:
-        if resolved.suffix.lower() in (".parquet", ".pq"):
+        if resolved.suffix.lower() in PARQUET_SUFFIXES:
             header: pd.DataFrame = pq.read_schema(resolved).empty_table().to_pandas()
             return header
         csv_header: pd.DataFrame = pd.read_csv(resolved, nrows=0, **_csv_options())

@@ -19,9 +19,7 @@ DuckDB, Spark or rapidfuzz threads.  Its start-up costs about two seconds of imp
 from __future__ import annotations
 
 import logging
-import os
 import pickle
-import resource
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -29,9 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from .._process import peak_mib, usable_cpus
 from ..errors import SourceError
 from ..schema import Normalised
 from .base import Source, load
+from .files import PARQUET_SUFFIXES
 
 __all__ = ["MIN_PARALLEL_ROWS", "estimated_rows", "load_all", "worker_count"]
 
@@ -52,7 +52,7 @@ def estimated_rows(source: Source) -> int | None:
         path = getattr(source, "data", None)
     if not (isinstance(path, Path) and path.is_file()):
         return None
-    if path.suffix.lower() in (".parquet", ".pq"):
+    if path.suffix.lower() in PARQUET_SUFFIXES:
         import pyarrow.parquet as pq
 
         try:
@@ -60,12 +60,6 @@ def estimated_rows(source: Source) -> int | None:
         except (OSError, ValueError):
             return None
     return path.stat().st_size // _CSV_ROW_BYTES
-
-
-def _cpus() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def worker_count(sources: Sequence[Source], setting: int | None) -> int:
@@ -79,7 +73,7 @@ def worker_count(sources: Sequence[Source], setting: int | None) -> int:
         return 1
     if sum(r for r in rows if r is not None) < MIN_PARALLEL_ROWS:
         return 1
-    return max(1, min(_cpus(), len(sources)))
+    return max(1, min(usable_cpus(), len(sources)))
 
 
 def _shares(sources: Sequence[Source], workers: int) -> list[list[int]]:
@@ -105,11 +99,6 @@ class _Collect(logging.Handler):
         self.records.append(record)
 
 
-def _peak_mib() -> int:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak // 2**20 if sys.platform == "darwin" else peak // 1024)
-
-
 def _work(payload: bytes) -> bytes:
     """In the worker: load each of the pickled ``(sources, log level)``; the pickled
     outcomes, one per source."""
@@ -128,7 +117,7 @@ def _work(payload: bytes) -> bytes:
             break
         finally:
             root.removeHandler(collect)
-    return pickle.dumps((outcomes, _peak_mib()), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps((outcomes, peak_mib()), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[tuple[Any, ...]], int]:

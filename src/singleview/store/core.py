@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -40,6 +39,7 @@ from .db import (
     connect,
     create_schema,
     has_table,
+    one_row,
     read_records,
     transaction,
 )
@@ -95,7 +95,7 @@ class IdentityStore:
         from .. import __version__
 
         with connect(self.path, read_only=False, timeout=self.timeout) as con:
-            tables = con.execute("SELECT count(*) FROM information_schema.tables").fetchone()
+            tables = one_row(con, "SELECT count(*) FROM information_schema.tables")
             if not tables or tables[0] == 0:
                 create_schema(con, __version__)
                 self._set(con, "link_within", str(bool(link_within_sources)))
@@ -149,9 +149,8 @@ class IdentityStore:
 
     @staticmethod
     def _get(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-        # fetchall: a result left half-read blocks the connection's next registration.
-        rows = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
-        return str(rows[0][0]) if rows else None
+        row = one_row(con, "SELECT value FROM meta WHERE key = ?", [key])
+        return None if row is None else str(row[0])
 
     def _meta(self, key: str) -> str | None:
         with self._read() as con:
@@ -163,13 +162,12 @@ class IdentityStore:
             return Settings.model_validate_json(text)
         # A store created before settings were always saved: the defaults of today, but
         # the threshold and guard weight its model was trained with.
-        rows = con.execute("SELECT body FROM context").fetchall()
-        if not rows:
+        row = one_row(con, "SELECT body FROM context")
+        if row is None:
             return Settings()
-        trained = json.loads(str(rows[0][0]))
+        trained = MatchContext.from_json(str(row[0]))
         return Settings(
-            threshold=float(trained["threshold"]),
-            disagreement_weight=float(trained["disagreement_weight"]),
+            threshold=trained.threshold, disagreement_weight=trained.disagreement_weight
         )
 
     def _train(
@@ -379,21 +377,23 @@ class IdentityStore:
     def _record_key(con: duckdb.DuckDBPyConnection, ref: RecordRef) -> int:
         if not (isinstance(ref, tuple) and len(ref) == 2):
             raise ConfigError("a record is named by a (source, source_id) tuple")
-        row = con.execute(
+        row = one_row(
+            con,
             "SELECT record_key FROM records WHERE source = ? AND source_id = ?",
             [str(ref[0]), str(ref[1])],
-        ).fetchone()
+        )
         if row is None:
             raise StoreError(f"no stored record with that source_id in source {ref[0]!r}")
         return int(row[0])
 
     def _resolve_ref(self, con: duckdb.DuckDBPyConnection, ref: RecordRef | str) -> int:
         if isinstance(ref, str):
-            row = con.execute(
+            row = one_row(
+                con,
                 "SELECT c.record_key FROM clusters c JOIN records r USING (record_key) "
                 "WHERE c.customer_id = ? ORDER BY r.first_seen, r.source, r.source_id LIMIT 1",
                 [ref],
-            ).fetchone()
+            )
             if row is None:
                 raise StoreError(f"no customer {ref!r} in the store")
             return int(row[0])

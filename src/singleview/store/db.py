@@ -31,6 +31,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -49,6 +50,7 @@ __all__ = [
     "create_schema",
     "frame_to_arrow",
     "has_table",
+    "one_row",
     "read_records",
     "table_columns",
     "transaction",
@@ -79,6 +81,15 @@ CREATE TABLE overrides (seq BIGINT, kind VARCHAR, a BIGINT, b BIGINT);
 CREATE TABLE events (seq BIGINT, logged_at TIMESTAMP, kind VARCHAR, customer_id VARCHAR,
                      other_id VARCHAR, records BIGINT);
 """
+
+
+def one_row(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> tuple[Any, ...] | None:
+    """The first row of a query, or None; the result is read to its end (a half-read one
+    blocks the connection's next ``register``)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return tuple(rows[0]) if rows else None
 
 
 def _locked(error: Exception) -> bool:
@@ -141,7 +152,7 @@ def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     of a newer schema version (an older one is migrated by the caller:
     :func:`singleview.store.persist.migrate`)."""
     try:
-        found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        found = one_row(con, "SELECT value FROM meta WHERE key = 'schema_version'")
     except duckdb.Error:
         raise StoreError(f"{path.name!r} is a DuckDB file but not a singleview store") from None
     version = int(found[0]) if found else -1
@@ -209,9 +220,7 @@ def write_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame)
             return
         for field in arrow.schema:
             if field.name not in existing:
-                kind = con.execute(
-                    f'SELECT typeof("{field.name}") FROM _incoming LIMIT 1'
-                ).fetchone()
+                kind = one_row(con, f'SELECT typeof("{field.name}") FROM _incoming LIMIT 1')
                 sql_type = kind[0] if kind else "VARCHAR"
                 con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{field.name}" {sql_type}')
         if len(arrow):
@@ -253,7 +262,7 @@ def compact(path: Path) -> None:
     try:
         con.execute("CHECKPOINT")
         con.execute(f"ATTACH '{fresh}' AS fresh")
-        database = con.execute("SELECT current_database()").fetchone()
+        database = one_row(con, "SELECT current_database()")
         con.execute(f'COPY FROM DATABASE "{database[0] if database else path.stem}" TO fresh')
         con.execute("DETACH fresh")
     finally:

@@ -9,7 +9,7 @@ import pandas as pd
 from ..handles import MIN_PART, letters_only
 from ..schema import MULTI_VALUED_FIELDS
 from .context import MatchContext
-from .db import table_columns
+from .db import one_row, table_columns
 
 __all__ = ["forget"]
 
@@ -20,7 +20,7 @@ def _held(con: duckdb.DuckDBPyConnection, column: str, value: str) -> bool:
         sql = f'SELECT count(*) FROM records WHERE list_contains("{column}", ?)'
     else:
         sql = f'SELECT count(*) FROM records WHERE "{column}" = ?'
-    row = con.execute(sql, [value]).fetchone()
+    row = one_row(con, sql, [value])
     return bool(row and row[0])
 
 
@@ -66,11 +66,12 @@ def forget(con: duckdb.DuckDBPyConnection, context: MatchContext, erased: pd.Dat
                 spelling.pop(key, None)
             elif spelling.get(key) == name and not _held(con, column, name):
                 letters = f"regexp_replace(lower(\"{column}\"), '[^a-z]', '', 'g')"
-                row = con.execute(
+                row = one_row(
+                    con,
                     f'SELECT "{column}", count(*) AS n FROM records WHERE {letters} = ? '
                     "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1",
                     [key],
-                ).fetchone()
+                )
                 if row is None:
                     counts.pop(key)
                     spelling.pop(key, None)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .context import MatchContext
-from .db import TERM_FREQUENCIES_DDL, write_frame
+from .db import TERM_FREQUENCIES_DDL, one_row, write_frame
 
 __all__ = ["load_context", "migrate", "save_context"]
 
@@ -49,7 +49,7 @@ def save_context(con: duckdb.DuckDBPyConnection, context: MatchContext) -> None:
 
 def load_context(con: duckdb.DuckDBPyConnection) -> MatchContext | None:
     """The stored context, or None before the first ingest."""
-    row = con.execute("SELECT body FROM context").fetchone()
+    row = one_row(con, "SELECT body FROM context")
     if row is None:
         return None
     context = MatchContext.from_json(str(row[0]))
@@ -78,7 +78,7 @@ def migrate(con: duckdb.DuckDBPyConnection, version: int) -> int:
     ``term_frequencies``."""
     if version == 1:
         con.execute(TERM_FREQUENCIES_DDL)
-        row = con.execute("SELECT body FROM context").fetchone()
+        row = one_row(con, "SELECT body FROM context")
         if row is not None:
             save_context(con, MatchContext.from_json(str(row[0])))
         con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")

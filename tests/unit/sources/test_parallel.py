@@ -103,7 +103,7 @@ def test_worker_count(
     assert worker_count(sources, None) == 1
     # ... large enough ones go to one worker per CPU ...
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ROWS", 0)
-    monkeypatch.setattr(parallel, "_cpus", lambda: 2)
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 2)
     assert worker_count(sources, None) == 2
     # ... and in-memory frames are never sent.
     frames = generate(300, random_state=1).sources()
