@@ -14,17 +14,20 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .blocking import count_pairs
+from .blocking import BlockLimit, count_pairs
 from .comparisons import Comparison
 from .features import Features
 from .schema import EXTRA_PREFIX, ID_PREFIX
+from .settings import Settings
 
 __all__ = [
+    "BROAD_BLOCKING",
     "DISTINGUISH",
     "FAMILY",
     "OPTIONAL_BLOCKING",
     "FeatureSummary",
     "FieldSummary",
+    "block_limit",
     "candidate_rules",
     "choose_blocking",
     "choose_comparisons",
@@ -92,6 +95,9 @@ _WIDE_BLOCKING: tuple[tuple[str, ...], ...] = (
 )
 
 
+#: The rules whose blocks :func:`block_limit` caps at ``Settings.broad_block_size``.
+BROAD_BLOCKING: frozenset[tuple[str, ...]] = frozenset(_BROAD_BLOCKING)
+
 #: The rules zero-config blocking may leave out (by budget or by the blocking probe).
 OPTIONAL_BLOCKING: frozenset[tuple[str, ...]] = frozenset(_BROAD_BLOCKING + _WIDE_BLOCKING)
 
@@ -127,7 +133,9 @@ class FieldSummary(Protocol):
         """Whether a field or key is worth comparing or blocking on (see :func:`usable`)."""
         ...
 
-    def rule_pairs(self, rule: Sequence[str], *, link_within: bool, max_block_size: int) -> int:
+    def rule_pairs(
+        self, rule: Sequence[str], *, link_within: bool, max_block_size: int | BlockLimit
+    ) -> int:
         """Pairs one blocking rule makes, oversized blocks left out."""
         ...
 
@@ -145,7 +153,9 @@ class FeatureSummary:
     def usable(self, name: str, *, link_within: bool) -> bool:
         return usable(self.features, name, link_within=link_within)
 
-    def rule_pairs(self, rule: Sequence[str], *, link_within: bool, max_block_size: int) -> int:
+    def rule_pairs(
+        self, rule: Sequence[str], *, link_within: bool, max_block_size: int | BlockLimit
+    ) -> int:
         stats = count_pairs(
             self.features, [rule], link_within=link_within, max_block_size=max_block_size
         )
@@ -185,7 +195,7 @@ def choose_blocking(
     *,
     link_within: bool,
     pairs_per_record: float,
-    max_block_size: int,
+    max_block_size: int | BlockLimit,
 ) -> list[tuple[str, ...]]:
     """Blocking rules whose every key is usable: identifiers and tight rules always, then
     broader rules, one by one, while the pairs they make stay under ``pairs_per_record`` per
@@ -218,6 +228,20 @@ def choose_blocking(
             logger.info("blocking rule %s skipped: %d pairs over the budget", rule, pairs)
     logger.info("zero-config blocking: %d rules, at most %d pairs", len(rules), spent)
     return rules
+
+
+def block_limit(settings: Settings) -> BlockLimit:
+    """The block size limit of each rule: ``broad_block_size`` for zero-config's broad
+    rules (:data:`BROAD_BLOCKING`), ``max_block_size`` for the rest and for every rule when
+    the settings give the rules.  The single-key wide rules keep ``max_block_size``: they
+    are for small data, and the pair budget leaves them out at scale."""
+    if settings.blocking is not None:
+        return BlockLimit(settings.max_block_size)
+    return BlockLimit(
+        settings.max_block_size,
+        broad=settings.broad_block_size,
+        broad_rules=frozenset(_BROAD_BLOCKING),
+    )
 
 
 def candidate_rules(columns: Sequence[str]) -> list[tuple[str, ...]]:

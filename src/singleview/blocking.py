@@ -4,7 +4,10 @@ A rule is a list of keys; two records are a candidate pair when they agree on ev
 at least one rule (each value of a multi-valued field counts).  Pairs are generated with
 numpy per block, never by a wide merge, and every rule's pair count is known before any
 pair is made.  Blocks larger than ``max_block_size`` records come from generic values
-(a shared default e-mail, "john smith" in a big city) and are skipped with a warning.
+(a shared default e-mail, "john smith" in a big city) and are skipped with a warning.  A
+:class:`BlockLimit` can set a lower limit for some rules: zero-config's broad rules (name
+sounds, dates, cities) skip blocks of more than ``Settings.broad_block_size`` records,
+where sharing the key says little about being one person.
 
 Records are addressed by their position in the records frame (sorted by source and source
 id); a pair is always ``left < right``.
@@ -23,6 +26,7 @@ from ._arrays import unique_first, unique_sorted
 from .features import Coded, Features
 
 __all__ = [
+    "BlockLimit",
     "Candidates",
     "agree",
     "block",
@@ -39,6 +43,36 @@ logger = logging.getLogger(__name__)
 def rule_name(rule: Sequence[str]) -> str:
     """A readable name for a rule: its keys joined by ``&``."""
     return " & ".join(rule)
+
+
+@dataclass(frozen=True)
+class BlockLimit:
+    """The largest block each rule keeps: ``default``, or ``broad`` for the ``broad_rules``.
+
+    Example:
+        >>> limit = BlockLimit(1000, broad=50, broad_rules=frozenset({("name_key",)}))
+        >>> limit.of(("name_key",)), limit.of(("email_key",))
+        (50, 1000)
+    """
+
+    default: int
+    broad: int | None = None
+    broad_rules: frozenset[tuple[str, ...]] = frozenset()
+
+    def of(self, rule: Sequence[str]) -> int:
+        """The limit for ``rule``."""
+        if self.broad is not None and tuple(rule) in self.broad_rules:
+            return min(self.broad, self.default)
+        return self.default
+
+    def is_broad(self, rule: Sequence[str]) -> bool:
+        """Whether ``rule`` has the broad limit, lower than the default."""
+        return self.of(rule) < self.default
+
+
+def as_limit(limit: int | BlockLimit) -> BlockLimit:
+    """``limit`` as a :class:`BlockLimit` (an int: the same limit for every rule)."""
+    return limit if isinstance(limit, BlockLimit) else BlockLimit(int(limit))
 
 
 @dataclass(frozen=True)
@@ -146,11 +180,15 @@ def _cross_pairs(
 
 
 def plan_rule(
-    features: Features, rule: Sequence[str], *, link_within: bool, max_block_size: int
+    features: Features,
+    rule: Sequence[str],
+    *,
+    link_within: bool,
+    max_block_size: int | BlockLimit,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     rows, groups = _grouped_rows(features, rule)
     sizes, pairs = _sizes(features, rows, groups, link_within)
-    oversized = sizes > max_block_size
+    oversized = sizes > as_limit(max_block_size).of(rule)
     stats = {
         "blocks": int((sizes > 1).sum()),
         "records": int(np.count_nonzero(np.bincount(rows, minlength=features.n))),
@@ -164,7 +202,11 @@ def plan_rule(
 
 
 def count_pairs(
-    features: Features, rules: Sequence[Sequence[str]], *, link_within: bool, max_block_size: int
+    features: Features,
+    rules: Sequence[Sequence[str]],
+    *,
+    link_within: bool,
+    max_block_size: int | BlockLimit,
 ) -> pd.DataFrame:
     """Pairs each rule will produce (before de-duplication across rules), without making any."""
     rows = []
@@ -177,16 +219,31 @@ def count_pairs(
 
 
 def block(
-    features: Features, rules: Sequence[Sequence[str]], *, link_within: bool, max_block_size: int
+    features: Features,
+    rules: Sequence[Sequence[str]],
+    *,
+    link_within: bool,
+    max_block_size: int | BlockLimit,
 ) -> Candidates:
     """Candidate pairs from the union of ``rules``, each pair once."""
     n = max(features.n, 1)
+    limit = as_limit(max_block_size)
     keys, rule_ids, stats_rows = [], [], []
     for index, rule in enumerate(rules):
         rows, groups, stats = plan_rule(
             features, rule, link_within=link_within, max_block_size=max_block_size
         )
-        if stats["skipped_blocks"]:
+        if stats["skipped_blocks"] and limit.is_broad(rule):
+            logger.info(
+                "blocking rule %r: %d blocks of more than %d records left out (%d records, "
+                "%d pairs): a key that many people share says little (broad_block_size)",
+                rule_name(rule),
+                stats["skipped_blocks"],
+                limit.of(rule),
+                stats["skipped_records"],
+                stats["skipped_pairs"],
+            )
+        elif stats["skipped_blocks"]:
             logger.warning(
                 "blocking rule %r: skipped %d oversized blocks (%d records, %d pairs) "
                 "holding generic values; raise max_block_size to keep them",

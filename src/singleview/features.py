@@ -19,6 +19,7 @@ import jellyfish
 import numpy as np
 import pandas as pd
 
+from ._arrays import explode_tuples
 from .errors import ConfigError
 from .normalise import email_key
 
@@ -70,14 +71,10 @@ def _code_scalar(series: pd.Series) -> Coded:
 def _code_multi(series: pd.Series, max_width: int = 4) -> Coded:
     """Tuples of values -> a codes matrix with one column per slot (at most ``max_width``)."""
     n = len(series)
-    lengths = np.fromiter((len(t) if isinstance(t, tuple) else 0 for t in series), np.int64, n)
+    rows, values = explode_tuples(series)
+    lengths = np.bincount(rows, minlength=n)
     width = int(min(max(lengths.max(initial=0), 1), max_width))
-    exploded = series.explode()
-    values = exploded.to_numpy(dtype=object)
-    rows = np.repeat(np.arange(n), np.maximum(lengths, 1))
-    # explode() gives one row per value and one (missing) row per empty tuple.
-    per_row = np.maximum(lengths, 1)
-    slot = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    slot = np.arange(len(rows)) - (np.cumsum(lengths) - lengths)[rows]
     keep = pd.notna(values) & (slot < width)
     codes_flat, uniques = pd.factorize(pd.Series(values[keep], dtype="object"))
     codes = np.full((n, width), -1, dtype=np.int32)

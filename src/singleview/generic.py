@@ -1,9 +1,10 @@
 """Generic identifier values: one value shared by far more people than one person has.
 
 A staff loyalty card swiped for customers, a shop's receipt address, a switchboard number:
-such a value links everyone it touches.  An identifier value (e-mail, phone, ``id_*``) whose
-records carry more than ``max_names`` different values of another identity field (last
-names, e-mails, phones, other ids) is generic: one person does not have that many.  It is
+such a value links everyone it touches.  An identifier value (e-mail, phone, ``id_*``) held
+by more than ``max_names`` records, whose records carry more than ``max_names`` different
+values of another identity field (last names, e-mails, phones, other ids), is generic: one
+person does not have that many.  It is
 removed from the records before matching and counted in the issues frame with reason
 ``"generic_value"``.
 """
@@ -15,6 +16,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from ._arrays import explode_tuples, unique_sorted
 from .schema import ID_PREFIX, MULTI_VALUED_FIELDS
 
 __all__ = ["GENERIC_REASON", "drop_generic_values", "find_generic_values", "remove_values"]
@@ -24,32 +26,64 @@ logger = logging.getLogger(__name__)
 GENERIC_REASON = "generic_value"
 
 
-def _long(records: pd.DataFrame, column: str) -> pd.Series:
-    """One row per (record, value) of ``column``, indexed by record position."""
-    values = records[column]
+#: One column in long form: record positions, value codes, and the values coded.
+_Long = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _long(records: pd.DataFrame, column: str) -> _Long:
+    """One entry per (record, value) of ``column``: record positions, value codes (into
+    the third array, the distinct values)."""
     if column in MULTI_VALUED_FIELDS:
-        values = values.explode()
-    return values.dropna()
+        rows, values = explode_tuples(records[column])
+    else:
+        rows = np.arange(len(records), dtype=np.int64)
+        values = records[column].to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    known = codes >= 0
+    return rows[known], codes[known], np.asarray(uniques, dtype=object)
 
 
-def _generic(records: pd.DataFrame, column: str, others: list[str], max_names: int) -> set[object]:
+def _spread(value_rows: np.ndarray, value_codes: np.ndarray, other: _Long, n: int) -> np.ndarray:
+    """How many distinct ``other`` values the records of each value code carry."""
+    other_rows, other_codes, _ = other
+    # The other column's codes of each record, as a CSR-like table: record -> its codes.
+    order = np.argsort(other_rows, kind="stable")
+    starts = np.searchsorted(other_rows[order], np.arange(n + 1))
+    counts = starts[value_rows + 1] - starts[value_rows]
+    pick = np.repeat(starts[value_rows], counts) + (
+        np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    )
+    joined_value = np.repeat(value_codes, counts)
+    joined_other = other_codes[order][pick]
+    width = np.int64(int(other_codes.max(initial=0)) + 1)
+    distinct = unique_sorted(joined_value * width + joined_other) // width
+    return np.bincount(distinct, minlength=int(value_codes.max(initial=-1)) + 1)
+
+
+def _generic(
+    records: pd.DataFrame,
+    column: str,
+    long: dict[str, _Long],
+    others: list[str],
+    max_names: int,
+) -> set[object]:
     """Values of ``column`` whose records hold more than ``max_names`` distinct values of
     any one of ``others``."""
-    values = _long(records, column)
-    if values.empty:
+    rows, codes, uniques = long[column]
+    if len(codes) == 0:
         return set()
-    counts = values.value_counts()
-    suspects = counts.index[counts > max_names]  # fewer records cannot carry more values
+    counts = np.bincount(codes)
+    suspects = np.flatnonzero(counts > max_names)  # fewer records cannot carry more values
     if len(suspects) == 0:
         return set()
-    values = values[values.isin(suspects)]
-    generic: set[object] = set()
+    keep = np.isin(codes, suspects)
+    rows, codes = rows[keep], codes[keep]
+    generic = np.zeros(len(counts), dtype=bool)
     for other in others:
-        spread = _long(records, other)
-        pairs = pd.DataFrame({"value": values}).join(spread.rename("other"), how="inner")
-        distinct = pairs.drop_duplicates().groupby("value", sort=False).size()
-        generic |= set(distinct.index[distinct > max_names])
-    return generic
+        spread = _spread(rows, codes, long[other], len(records))
+        generic[: len(spread)] |= spread > max_names
+    return set(uniques[generic].tolist())
 
 
 def find_generic_values(records: pd.DataFrame, *, max_names: int) -> dict[str, set[object]]:
@@ -58,8 +92,11 @@ def find_generic_values(records: pd.DataFrame, *, max_names: int) -> dict[str, s
         return {}
     columns = [c for c in records.columns if c in MULTI_VALUED_FIELDS or c.startswith(ID_PREFIX)]
     identity = ["last_name", *columns]
+    long = {c: _long(records, c) for c in identity}
     # Decide every column on the original records, then remove.
-    found = {c: _generic(records, c, [o for o in identity if o != c], max_names) for c in columns}
+    found = {
+        c: _generic(records, c, long, [o for o in identity if o != c], max_names) for c in columns
+    }
     return {c: values for c, values in found.items() if values}
 
 
@@ -81,23 +118,27 @@ def remove_values(
     found = {c: v for c, v in found.items() if v and c in records.columns}
     if not found or records.empty:
         return records, pd.DataFrame(columns=["source", "field", "reason", "count"])
-    out = records.copy()
+    out = records.copy(deep=False)  # columns are replaced, never written into
+    source_of = out["source"].to_numpy(dtype=object)
     issues = []
     for column, generic in found.items():
         if not generic:
             continue
+        bad = list(generic)
         if column in MULTI_VALUED_FIELDS:
-            exploded = out[column].explode()
-            hit = exploded.isin(generic).to_numpy()
-            touched = np.unique(exploded.index[hit])
-            out.loc[touched, column] = out.loc[touched, column].map(
-                lambda values, bad=generic: tuple(v for v in values if v not in bad)
-            )
-            counts = out.loc[exploded.index[hit], "source"].value_counts()
+            rows, values = explode_tuples(out[column])
+            hit = pd.Series(values, dtype=object).isin(bad).to_numpy()
+            cells = out[column].to_numpy(dtype=object).copy()
+            for row in np.unique(rows[hit]).tolist():  # only the few records touched
+                cells[row] = tuple(v for v in cells[row] if v not in generic)
+            out[column] = pd.Series(cells, index=out.index, dtype=object)
+            counts = pd.Series(source_of[rows[hit]], dtype=object).value_counts()
         else:
-            hit = out[column].isin(generic).to_numpy()
-            counts = out.loc[hit, "source"].value_counts()
-            out.loc[hit, column] = None
+            hit = out[column].isin(bad).to_numpy()
+            counts = pd.Series(source_of[hit], dtype=object).value_counts()
+            kept = out[column].copy()
+            kept[hit] = None
+            out[column] = kept
         if not int(counts.sum()):
             continue
         for source, count in counts.items():

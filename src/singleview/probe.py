@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .blocking import Candidates, block, plan_rule, rule_name
+from .blocking import BlockLimit, Candidates, block, plan_rule, rule_name
 from .features import Features
 
 __all__ = ["PROBE_PAIRS", "draw_block_pairs", "probe_rules"]
@@ -50,7 +50,7 @@ def _sample_pairs(
     features: Features,
     rule: Sequence[str],
     *,
-    max_block_size: int,
+    max_block_size: int | BlockLimit,
     size: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int]] | None:
@@ -118,7 +118,7 @@ def probe_rules(
     probability_of: Callable[[np.ndarray, np.ndarray], np.ndarray],
     *,
     link_within: bool,
-    max_block_size: int,
+    max_block_size: int | BlockLimit,
     min_yield: float,
     threshold: float,
     random_state: int,

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._arrays import factorize_ints
+from ._arrays import explode_tuples, factorize_ints, take_text
 from .schema import MULTI_VALUED_FIELDS, NAME_FIELDS
 from .settings import SurvivorshipSettings
 
@@ -58,6 +58,13 @@ _ORDERS: dict[str, tuple[str, ...]] = {
 _NO_INITIALS = ("first_name", "last_name", "full_name")
 
 
+def _take(values: Any, positions: np.ndarray) -> Any:
+    """``values`` (an array of the records' dtype) at ``positions``; missing at -1."""
+    if pd.api.types.is_object_dtype(values.dtype):  # missing: None (pandas 2) or NaN (str)
+        return take_text(np.asarray(values, dtype=object), positions)
+    return values.take(positions, allow_fill=True)
+
+
 def _codes(values: pd.Series) -> np.ndarray:
     return np.asarray(pd.factorize(values, sort=True)[0], dtype=np.int64)
 
@@ -86,7 +93,7 @@ def _field_keys(
     values: pd.Series, customer: np.ndarray, field: str, rule: str
 ) -> dict[str, np.ndarray]:
     """Per-row sort keys that depend on the field's values."""
-    codes, uniques = pd.factorize(values.astype("object"))
+    codes, uniques = pd.factorize(values)
     code = np.asarray(codes, dtype=np.int64)
     pair = customer * np.int64(max(len(uniques), 1)) + code
     pair_code, _ = pd.factorize(pair)
@@ -111,8 +118,6 @@ def build_profiles(
     codes, uniques = pd.factorize(pd.Series(customer_id, dtype=object), sort=True)
     customer = np.asarray(codes, dtype=np.int64)
     customers = np.asarray(uniques, dtype=object)
-    sources = records["source"].astype("object").to_numpy()
-    source_ids = records["source_id"].astype("object").to_numpy()
     source_code, source_names = pd.factorize(records["source"], sort=True)
     source_code = np.asarray(source_code, dtype=np.int64)
     names = np.asarray(source_names, dtype=object)
@@ -141,41 +146,47 @@ def build_profiles(
     group = [f for f in settings.address_group if f in fields]
     columns: dict[str, np.ndarray] = {}
 
-    def take(field: str, row_of: np.ndarray, values: np.ndarray, rows: np.ndarray) -> None:
-        """Golden ``field`` from ``values[rows]``, whose records are ``row_of[rows]``."""
-        out = np.full(len(customers), None, dtype=object)
-        src = np.full(len(customers), None, dtype=object)
-        sid = np.full(len(customers), None, dtype=object)
+    source_array = records["source"].array
+    source_id_array = records["source_id"].array
+
+    def take(field: str, row_of: np.ndarray, values: Any, rows: np.ndarray) -> None:
+        """Golden ``field`` from ``values[rows]``, whose records are ``row_of[rows]``.
+
+        Taken from the records' own arrays, so a column keeps its dtype (Arrow strings
+        under pandas 3 are not converted through Python objects)."""
         owner = customer[row_of[rows]]
-        out[owner] = values[rows]
-        src[owner] = sources[row_of[rows]]
-        sid[owner] = source_ids[row_of[rows]]
+        pick = np.full(len(customers), -1, dtype=np.int64)
+        pick[owner] = rows
+        record = np.full(len(customers), -1, dtype=np.int64)
+        record[owner] = row_of[rows]
+        out = _take(values, pick)
         if field in _TITLE_CASE:
-            out = pd.Series(out, dtype="object").str.title().to_numpy(dtype=object)
-        columns[field], columns[f"{field}__source"], columns[f"{field}__source_id"] = out, src, sid
+            out = pd.Series(out, copy=False).str.title().array
+        columns[field] = out
+        columns[f"{field}__source"] = _take(source_array, record)
+        columns[f"{field}__source_id"] = _take(source_id_array, record)
 
     for field in fields:
         if field in group:
             continue
         rule = settings.rules.get(field, DEFAULT_RULES.get(field, _FALLBACK_RULE))
-        values = records[field]
-        row_of = np.arange(len(records))
         if field in MULTI_VALUED_FIELDS:
-            values = values.explode()
-            lengths = records[field].map(lambda t: max(len(t), 1)).to_numpy(dtype=np.int64)
-            row_of = np.repeat(row_of, lengths)
-            values = values.reset_index(drop=True)
-        known = np.flatnonzero(values.notna().to_numpy())
+            row_of, flat = explode_tuples(records[field])
+            values: Any = pd.arrays.NumpyExtensionArray(flat)
+        else:
+            row_of = np.arange(len(records))
+            values = records[field].array
+        known = np.flatnonzero(~pd.isna(values))
         keys = {k: v[row_of] for k, v in base_keys.items()}
         for name, column in _field_keys(
-            values.iloc[known], customer[row_of[known]], field, rule
+            pd.Series(values[known], copy=False), customer[row_of[known]], field, rule
         ).items():
             keys[name] = np.zeros(len(values), dtype=np.int64)
             keys[name][known] = column
         initial = (keys["initial"],) if "initial" in keys else ()
         order = _ORDERS.get(rule, _ORDERS["first_non_null"])
         chosen = _chosen(customer[row_of], keys, order, known, first=initial)
-        take(field, row_of, values.to_numpy(dtype=object), chosen)
+        take(field, row_of, values, chosen)
 
     if group:
         rule = settings.rules.get(group[0], DEFAULT_RULES.get(group[0], _FALLBACK_RULE))
@@ -187,17 +198,12 @@ def build_profiles(
         chosen = _chosen(customer, base_keys, order, np.flatnonzero(filled > 0), first=(-filled,))
         row_of = np.arange(len(records))
         for field in group:
-            texts = records[field].to_numpy(dtype=object)
-            take(field, row_of, texts, chosen[pd.notna(texts[chosen])])
+            texts = records[field].array
+            take(field, row_of, texts, chosen[~pd.isna(texts[chosen])])
 
     out: dict[str, Any] = {c: profiles[c] for c in profiles.columns}
     for field in fields:
-        dtype = records[field].dtype
-        out[field] = (
-            columns[field]
-            if pd.api.types.is_object_dtype(dtype)
-            else pd.Series(columns[field]).astype(dtype)
-        )
+        out[field] = columns[field]
         out[f"{field}__source"] = columns[f"{field}__source"]
         out[f"{field}__source_id"] = columns[f"{field}__source_id"]
     return pd.DataFrame(out)

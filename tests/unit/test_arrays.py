@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from singleview._arrays import factorize_ints, unique_first, unique_sorted
+from singleview._arrays import explode_tuples, factorize_ints, unique_first, unique_sorted
 
 ints = st.lists(st.integers(min_value=-(2**40), max_value=2**40), max_size=60)
 
@@ -20,3 +21,23 @@ def test_helpers_agree_with_numpy_unique(values: list[int]) -> None:
     codes, uniques = factorize_ints(array)
     assert uniques[codes].tolist() == values
     assert len(uniques) == len(expected)
+
+
+cells = st.one_of(
+    st.none(), st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c"])), max_size=3)
+)
+
+
+@given(st.lists(cells, max_size=30))
+def test_explode_tuples_agrees_with_pandas(rows: list[list[str | None] | None]) -> None:
+    column = pd.Series([tuple(r) if r is not None else None for r in rows], dtype=object)
+    expected = column.explode()
+    expected = expected[[isinstance(c, tuple) and len(c) > 0 for c in column[expected.index]]]
+    positions, values = explode_tuples(column)
+    assert positions.tolist() == expected.index.tolist()
+
+    def plain(items: list[object]) -> list[object]:
+        return [None if v is None or v != v else v for v in items]  # NaN != NaN
+
+    assert plain(values.tolist()) == plain(expected.tolist())
+    assert values.dtype == object and positions.dtype == np.int64

@@ -115,3 +115,39 @@ def test_count_matches_generated_pairs_on_random_data() -> None:
             if names[i] == names[j] and (link_within or src[i] != src[j])
         }
         assert _pairs(got) == expect
+
+
+def test_a_block_limit_caps_only_the_broad_rules(
+    records: pd.DataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
+    from singleview.blocking import BlockLimit
+
+    features = build_features(records)
+    limit = BlockLimit(100, broad=2, broad_rules=frozenset({("last_name",)}))
+    with caplog.at_level("INFO", logger="singleview.blocking"):
+        got = block(features, [["last_name"], ["postcode"]], link_within=True, max_block_size=limit)
+    # The three smiths are one block of 3 > 2: left out; the X1 block (3 records) is kept.
+    assert _pairs(got) == {(0, 1), (0, 3), (1, 3)}
+    stats = got.stats.set_index("rule")
+    assert stats.loc[
+        "last_name", ["skipped_blocks", "skipped_records", "skipped_pairs"]
+    ].tolist() == [1, 3, 3]
+    assert stats.loc["postcode", "skipped_blocks"] == 0
+    # Expected, so said at INFO, not as a warning about generic values.
+    assert [r.levelname for r in caplog.records if "left out" in r.getMessage()] == ["INFO"]
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_zero_config_caps_broad_rules_and_given_rules_are_not() -> None:
+    import singleview as sv
+    from singleview.autoconfig import BROAD_BLOCKING, OPTIONAL_BLOCKING, block_limit
+
+    zero = block_limit(sv.Settings(broad_block_size=40))
+    assert zero.of(("name_key",)) == 40
+    assert zero.of(("email_key",)) == 1000
+    assert zero.of(("first_name",)) == 1000  # a wide single-key rule: the budget decides
+    assert BROAD_BLOCKING < OPTIONAL_BLOCKING
+    given = block_limit(sv.Settings(blocking=(("name_key",),), broad_block_size=40))
+    assert given.of(("name_key",)) == 1000
+    # Never above max_block_size.
+    assert block_limit(sv.Settings(max_block_size=30)).of(("name_key",)) == 30

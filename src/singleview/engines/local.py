@@ -15,10 +15,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from .._arrays import take_text
 from ..autoconfig import (
     DISTINGUISH,
     FAMILY,
     OPTIONAL_BLOCKING,
+    block_limit,
     choose_blocking,
     choose_comparisons,
     choose_groups,
@@ -201,6 +203,7 @@ class LocalEngine:
     ) -> Result:
         records, quarantine, issues, rows_in, priority = loaded
         check_unique_sources(settings.unique_sources, rows_in)
+        limit = block_limit(settings)
         with timer.stage("load"):
             records, generic = drop_generic_values(records, max_names=settings.max_names_per_value)
             issues = pd.concat([issues, generic], ignore_index=True) if len(generic) else issues
@@ -226,7 +229,7 @@ class LocalEngine:
                 features,
                 link_within=link_within,
                 pairs_per_record=settings.pairs_per_record,
-                max_block_size=settings.max_block_size,
+                max_block_size=limit,
             )
         )
         rules += [r for r in settings.rules if r not in rules]
@@ -252,14 +255,12 @@ class LocalEngine:
                 features,
                 core if probing else rules,
                 link_within=link_within,
-                max_block_size=settings.max_block_size,
+                max_block_size=limit,
             )
             if probing and len(candidates) < MIN_PROBE_PAIRS:
                 # Too few tight pairs to fit a model on: every broad rule is used.
                 probing = False
-                candidates = block(
-                    features, rules, link_within=link_within, max_block_size=settings.max_block_size
-                )
+                candidates = block(features, rules, link_within=link_within, max_block_size=limit)
 
         model: FellegiSunter | None = None
         pairs_out = empty_pairs()
@@ -347,8 +348,13 @@ class LocalEngine:
             )
             timer.stats["components_rebuilt"] = rebuilt
             ids = customer_ids(anchors, records["source"], records["source_id"])
+        every = np.arange(len(records))
         clusters = pd.DataFrame(
-            {"source": records["source"], "source_id": records["source_id"], "customer_id": ids}
+            {
+                "source": take_text(records["source"].to_numpy(dtype=object), every),
+                "source_id": take_text(records["source_id"].to_numpy(dtype=object), every),
+                "customer_id": take_text(np.asarray(ids, dtype=object), every),
+            }
         )
         blocking_stats = _with_probe_columns(candidates.stats)
         del candidates, pair_left, pair_right, pair_probability, pair_disagreement, pair_forced
@@ -400,7 +406,7 @@ def _probe(
             first_optional,
             probability_of,
             link_within=link_within,
-            max_block_size=settings.max_block_size,
+            max_block_size=block_limit(settings),
             min_yield=settings.min_rule_yield,
             threshold=threshold,
             random_state=random_state,

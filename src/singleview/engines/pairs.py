@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._arrays import take_text
 from ..blocking import Candidates, rule_name
 from ..comparisons import Comparison
 from ..schema import PAIR_KEYS
@@ -48,14 +49,14 @@ def pairs_frame(
     names = np.array([rule_name(r) for r in rules], dtype=object)
     frame = pd.DataFrame(
         {
-            "source_l": source[left],
-            "source_id_l": source_id[left],
-            "source_r": source[right],
-            "source_id_r": source_id[right],
+            "source_l": take_text(source, left),
+            "source_id_l": take_text(source_id, left),
+            "source_r": take_text(source, right),
+            "source_id_r": take_text(source_id, right),
             "match_weight": weight[keep],
             "match_probability": probability[keep],
-            "matched_by": np.where(by_rule[keep], "rule", "model"),
-            "blocking_rule": names[candidates.rule[keep]],
+            "matched_by": take_text(np.array(["model", "rule"], dtype=object), by_rule[keep]),
+            "blocking_rule": take_text(names, candidates.rule[keep]),
         }
     )
     for k, comparison in enumerate(comparisons):

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from singleview.normalise._distinct import (
     Cleaned,
@@ -101,17 +103,25 @@ _RESERVED_TLDS = r"\.(?:example|invalid|localhost|test|local)$"
 
 
 def _is_placeholder(emails: pd.Series) -> npt.NDArray[np.bool_]:
-    parts = emails.str.extract(r"^(?P<local>.*)@(?P<domain>[^@]*)$")
-    local, domain = parts["local"], parts["domain"]
-    label = domain.str.split(".", n=1).str[0]
-    same = (local == label) & (local.str.len().le(2) | local.isin(_PLACEHOLDER_WORDS))
-    flagged = (
-        local.isin(_PLACEHOLDER_LOCALS)
-        | same
-        | domain.isin(_PLACEHOLDER_DOMAINS)
-        | domain.str.contains(_RESERVED_TLDS, regex=True, na=False)
+    """Which lower-case addresses are made up (Arrow string kernels; null is not)."""
+    texts = pa.array([t if isinstance(t, str) else None for t in emails], type=pa.string())
+    parts = pc.extract_regex(texts, r"^(?P<local>.*)@(?P<domain>[^@]*)$")
+    local, domain = pc.struct_field(parts, "local"), pc.struct_field(parts, "domain")
+    label = pc.list_element(pc.split_pattern(domain, ".", max_splits=1), 0)
+
+    def among(values: pa.Array, words: frozenset[str]) -> pa.Array:
+        return pc.is_in(values, value_set=pa.array(sorted(words), type=pa.string()))
+
+    short = pc.or_kleene(pc.less_equal(pc.utf8_length(local), 2), among(local, _PLACEHOLDER_WORDS))
+    flagged = pc.or_kleene(
+        pc.or_kleene(
+            among(local, _PLACEHOLDER_LOCALS), pc.and_kleene(pc.equal(local, label), short)
+        ),
+        pc.or_kleene(
+            among(domain, _PLACEHOLDER_DOMAINS), pc.match_substring_regex(domain, _RESERVED_TLDS)
+        ),
     )
-    return flagged.to_numpy(dtype=bool)
+    return np.asarray(pc.fill_null(flagged, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def normalise_email(s: pd.Series) -> Cleaned:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from singleview.normalise._distinct import (
     Cleaned,
@@ -136,26 +138,29 @@ _TRAILING_SUFFIXES = rf"(?:(?:^| )(?:{_alternatives(SUFFIXES)}))+$"
 _REST = rf"^(?:(?P<middle>.*?) )??(?P<last>(?:(?:{_alternatives(_PARTICLES)}) )*\S+)$"
 
 
-def _strip_honorifics(folded: npt.NDArray[np.object_]) -> pd.Series:
+def _strip_honorifics(folded: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     """Folded names without leading titles and trailing suffixes; None when nothing is left."""
-    stripped = (
-        pd.Series(folded, dtype=object)
-        .str.replace(_LEADING_TITLES, "", regex=True)
-        .str.replace(_TRAILING_SUFFIXES, "", regex=True)
-        .str.strip()
-    )
-    return pick(stripped.notna() & (stripped != ""), stripped, None)
+    names = pa.array([t if isinstance(t, str) else None for t in folded], type=pa.string())
+    names = pc.replace_substring_regex(names, _LEADING_TITLES, "")
+    names = pc.utf8_trim(pc.replace_substring_regex(names, _TRAILING_SUFFIXES, ""), " ")
+    out = np.asarray(names.to_numpy(zero_copy_only=False), dtype=object)
+    out[pd.isna(out) | (out == "")] = None
+    return out
 
 
 def _clean_distinct(
     texts: npt.NDArray[np.object_], folded: npt.NDArray[np.object_] | None = None
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
     folded = fold_distinct(texts) if folded is None else folded
-    values = object_array(_strip_honorifics(folded))
+    values = _strip_honorifics(folded)
     # A title alone ("Mr") folds to nothing once stripped: a placeholder too.
     placeholder = placeholder_mask(texts, values)
+    numbers = pc.match_substring_regex(
+        pa.array([v if isinstance(v, str) else None for v in values], type=pa.string()),
+        r"^[0-9 ]+$",
+    )
     digits = ~placeholder & np.asarray(
-        pd.Series(values, dtype=object).str.fullmatch(r"[0-9 ]+", na=False), dtype=bool
+        pc.fill_null(numbers, False).to_numpy(zero_copy_only=False), dtype=bool
     )
     values[placeholder | digits] = None
     reasons = reason_codes(len(values), (placeholder, "placeholder"), (digits, "invalid_syntax"))
@@ -206,8 +211,8 @@ def split_full_name(s: pd.Series) -> pd.DataFrame:
     has_comma = raw.str.contains(",", regex=False, na=False).to_numpy(dtype=bool)
     if has_comma.any():
         pieces = raw[has_comma].str.split(",", n=1)
-        surname = _strip_honorifics(fold_distinct(object_array(pieces.str[0])))
-        given = _strip_honorifics(fold_distinct(object_array(pieces.str[1])))
+        surname = pd.Series(_strip_honorifics(fold_distinct(object_array(pieces.str[0]))))
+        given = pd.Series(_strip_honorifics(fold_distinct(object_array(pieces.str[1]))))
         usable = (surname.notna() & given.notna()).to_numpy(dtype=bool)
         usable = usable & ~pd.isna(whole[has_comma])
         at = np.flatnonzero(has_comma)[usable]

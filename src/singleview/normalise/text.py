@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 from anyascii import anyascii
 
 from singleview.errors import ConfigError, SchemaError
@@ -24,7 +26,7 @@ from singleview.normalise._distinct import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     import numpy.typing as npt
 
@@ -129,19 +131,30 @@ _GENDER_PLACEHOLDERS = frozenset(
 _REGIONS = frozenset(r for r in phonenumbers.SUPPORTED_REGIONS if len(r) == 2) - {"NA"}
 
 
+def _arrow_text(texts: Iterable[object]) -> pa.StringArray:
+    """Texts as an Arrow string array (anything not text becomes null)."""
+    return pa.array([t if isinstance(t, str) else None for t in texts], type=pa.string())
+
+
+def _to_objects(array: pa.Array) -> npt.NDArray[np.object_]:
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
+
+
 def fold_distinct(texts: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
-    """Fold an array of distinct texts (anything not text becomes None); see :func:`fold`."""
-    ascii_texts = [(t if t.isascii() else anyascii(t)) if isinstance(t, str) else "" for t in texts]
-    folded = (
-        pd.Series(ascii_texts, dtype=object)
-        .str.lower()
-        # An apostrophe joins ("o'brien" -> "obrien"); other punctuation separates.
-        .str.replace(r"['`]", "", regex=True)
-        .str.replace(r"[^a-z0-9]+", " ", regex=True)
-        .str.strip()
+    """Fold an array of distinct texts (anything not text becomes None); see :func:`fold`.
+
+    Transliteration is per value (anyascii); the rest runs as Arrow string kernels, all
+    on ASCII text by then."""
+    ascii_texts = pa.array(
+        [(t if t.isascii() else anyascii(t)) if isinstance(t, str) else "" for t in texts],
+        type=pa.string(),
     )
-    out = object_array(folded)
-    out[folded.to_numpy() == ""] = None
+    folded = pc.ascii_lower(ascii_texts)
+    # An apostrophe joins ("o'brien" -> "obrien"); other punctuation separates.
+    folded = pc.replace_substring_regex(folded, r"['`]", "")
+    folded = pc.utf8_trim(pc.replace_substring_regex(folded, r"[^a-z0-9]+", " "), " ")
+    out = _to_objects(folded)
+    out[out == ""] = None
     return out
 
 
@@ -151,13 +164,18 @@ def placeholder_mask(
     extra: frozenset[str] = frozenset(),
 ) -> npt.NDArray[np.bool_]:
     """True where a non-blank text is a placeholder, or has nothing left after folding."""
-    raw = pd.Series(texts, dtype=object)
-    key = raw.str.lower().str.split().str.join(" ")
-    words = PLACEHOLDERS | extra
-    blank = np.asarray(key.isna() | (key == ""), dtype=bool)
-    listed = np.asarray(key.isin(words), dtype=bool) | np.asarray(
-        pd.Series(folded, dtype=object).isin(words), dtype=bool
+    # Lower case, whitespace runs collapsed to one space ("N/A  " -> "n/a").
+    key = pc.binary_join(
+        pc.utf8_split_whitespace(pc.utf8_trim_whitespace(pc.utf8_lower(_arrow_text(texts)))),
+        " ",
     )
+    words = PLACEHOLDERS | extra
+    blank = np.asarray(pc.fill_null(pc.equal(key, ""), True).to_numpy(zero_copy_only=False))
+    word_set = pa.array(sorted(words), type=pa.string())
+    listed = np.asarray(
+        pc.fill_null(pc.is_in(key, value_set=word_set), False).to_numpy(zero_copy_only=False)
+    )
+    listed = listed | np.asarray(pd.Series(folded, dtype=object).isin(words), dtype=bool)
     emptied = np.asarray(pd.isna(folded), dtype=bool)
     flagged: npt.NDArray[np.bool_] = ~blank & (listed | emptied)
     return flagged

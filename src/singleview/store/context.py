@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._arrays import unique_sorted
+from ..autoconfig import block_limit
 from ..blocking import _within_pairs, agree, rule_name, slot_codes
 from ..constraints import Guard
 from ..features import Features, base_columns, build_features
@@ -104,7 +105,8 @@ class MatchContext:
     threshold: float
     link_within: bool
     disagreement_weight: float
-    #: Per rule (by name): keys of blocks larger than ``max_block_size`` at training.
+    #: Per rule (by name): keys of blocks larger than the rule's limit at training
+    #: (``max_block_size``, or ``broad_block_size`` for zero-config's broad rules).
     stopped: dict[str, set[int]]
     generic: dict[str, set[object]]
     spellings: NameSpellings | None
@@ -140,12 +142,13 @@ class MatchContext:
         cleaned, _ = remove_values(records, context.generic)
         context.spellings = name_spellings(cleaned)
         features = context.features(records)
+        limit = block_limit(settings)
         for rule in rules:
             _, keys = rule_keys(features, rule)
             ordered = np.sort(keys)
             starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
             counts = np.diff(np.r_[starts, len(ordered)])
-            big = ordered[starts][counts > settings.max_block_size]
+            big = ordered[starts][counts > limit.of(rule)]
             if len(big):
                 context.stopped[rule_name(rule)] = {int(k) for k in big}
         return context

@@ -79,3 +79,25 @@ def test_the_guards_hold_in_every_increment(tmp_path: Path, synthetic: Synthetic
     del body["guard"]
     old = MatchContext.from_json(json.dumps(body))
     assert old.guard.max_cluster_size is None and old.guard.cannot_link == ()
+
+
+def test_broad_blocks_left_out_at_training_stay_out(
+    tmp_path: Path, synthetic: SyntheticData
+) -> None:
+    """A store trained with a small ``broad_block_size`` freezes which name-sound blocks it
+    leaves out, so ingesting in two parts still gives the clusters of one run."""
+    from singleview.store.persist import load_context
+
+    settings_ = sv.Settings(broad_block_size=3)
+    split = tmp_path / "split.duckdb"
+    first = {k: f.iloc[: len(f) // 2] for k, f in synthetic.frames.items()}
+    rest = {k: f.iloc[len(f) // 2 :] for k, f in synthetic.frames.items()}
+    with sv.IdentityStore(split, settings=settings_) as store:
+        store.ingest(sources(first))
+        store.ingest(sources(rest))
+        got = partition(store.clusters())
+    with duckdb.connect(str(split), read_only=True) as con:
+        context = load_context(con)
+    assert context is not None
+    assert context.stopped.get("name_key")  # blocks of more than 3 name-sound sharers
+    assert got == _full_run_with(split, tmp_path / "full.duckdb", synthetic)

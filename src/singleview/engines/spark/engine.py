@@ -32,6 +32,7 @@ from ...autoconfig import (
     DISTINGUISH,
     FAMILY,
     OPTIONAL_BLOCKING,
+    block_limit,
     candidate_rules,
     choose_blocking,
     choose_comparisons,
@@ -225,7 +226,7 @@ class SparkEngine:
                 shipped,
                 weighed,
                 link_within=link_within,
-                max_block_size=settings.max_block_size,
+                max_block_size=block_limit(settings),
             )
         summary.rule_keys = keyed
         rules = (
@@ -235,7 +236,7 @@ class SparkEngine:
                 summary,
                 link_within=link_within,
                 pairs_per_record=settings.pairs_per_record,
-                max_block_size=settings.max_block_size,
+                max_block_size=block_limit(settings),
             )
         )
         rules += [tuple(r) for r in settings.rules if tuple(r) not in rules]

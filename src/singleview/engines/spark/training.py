@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ...autoconfig import MIN_COVERAGE
-from ...blocking import rule_name
+from ...blocking import BlockLimit, as_limit, rule_name
 from ...errors import ConfigError
 from ...features import DERIVED_KEYS
 from ...handles import NameSpellings, spellings_from_counts
@@ -138,11 +138,13 @@ class RuleKeys:
         rules: Sequence[tuple[str, ...]],
         *,
         link_within: bool,
-        max_block_size: int,
+        max_block_size: int | BlockLimit,
     ) -> None:
         from pyspark.sql import functions as F
 
         self.rules = [tuple(r) for r in rules]
+        limit = as_limit(max_block_size)
+        broad = [i for i, rule in enumerate(self.rules) if limit.is_broad(rule)]
         wanted = self.rules
 
         def keys(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -182,9 +184,12 @@ class RuleKeys:
             if link_within
             else ((F.col("size") * F.col("size") - F.col("squares")) / 2)
         ).cast("long")
-        blocks = blocks.withColumn("pairs", pairs).withColumn(
-            "oversized", F.col("size") > max_block_size
+        largest = (
+            F.when(F.col("rule").isin(broad), F.lit(limit.broad)).otherwise(F.lit(limit.default))
+            if broad
+            else F.lit(limit.default)
         )
+        blocks = blocks.withColumn("pairs", pairs).withColumn("oversized", F.col("size") > largest)
         self.blocks = blocks.persist()
         plan = self.blocks.groupBy("rule").agg(
             F.sum((F.col("size") > 1).cast("long")).alias("blocks"),
@@ -311,7 +316,9 @@ class SparkSummary:
             return False
         return link_within or sources >= 2
 
-    def rule_pairs(self, rule: Sequence[str], *, link_within: bool, max_block_size: int) -> int:
+    def rule_pairs(
+        self, rule: Sequence[str], *, link_within: bool, max_block_size: int | BlockLimit
+    ) -> int:
         if self.rule_keys is None:
             raise RuntimeError("rule_keys must be computed before blocking is chosen")
         return self.rule_keys.plan(rule)["pairs"]
