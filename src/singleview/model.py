@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
 import pandas as pd
 
+from ._process import usable_cpus
 from .comparisons import M_PRIORS, U_PRIORS, Comparison
 from .em import pattern_index, run_em
 from .errors import ConfigError, NotFittedError
@@ -446,9 +448,19 @@ class FellegiSunter:
             rows = np.flatnonzero(adjusted)
             # In chunks: the per-comparison weights are float64 (8 bytes per pair and
             # comparison), and tens of millions of pairs must not need them all at once.
-            for start in range(0, len(rows), SCORE_CHUNK):
-                chunk = rows[start : start + SCORE_CHUNK]
+            # Chunks run side by side (NumPy releases the GIL); each writes its own rows.
+            chunks = [rows[i : i + SCORE_CHUNK] for i in range(0, len(rows), SCORE_CHUNK)]
+
+            def one(chunk: np.ndarray) -> None:
                 weight[chunk], against[chunk] = self._summed(levels[chunk], part_of(chunk))
+
+            threads = min(usable_cpus(), len(chunks))
+            if threads > 1:
+                with ThreadPoolExecutor(threads) as pool:
+                    list(pool.map(one, chunks))
+            else:
+                for chunk in chunks:
+                    one(chunk)
         weight += self.prior_weight if prior is None else prior
         probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
         return weight, probability, against

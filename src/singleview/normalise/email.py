@@ -16,7 +16,6 @@ from singleview.normalise._distinct import (
     cleaned,
     expand,
     factorize,
-    pick,
     reason_codes,
 )
 from singleview.normalise.text import fold_distinct, placeholder_mask
@@ -158,12 +157,16 @@ def email_key(s: pd.Series) -> pd.Series:
     is.  Missing stays missing.
     """
     codes, distinct = factorize(s)
-    emails = pd.Series(as_text(distinct), dtype=object)
-    parts = emails.str.extract(r"^(?P<local>.*)@(?P<domain>[^@]*)$")
-    local = parts["local"].str.replace(r"\+.*$", "", regex=True)
-    gmail = parts["domain"].isin(("gmail.com", "googlemail.com"))
-    local = pick(gmail, local.str.replace(".", "", regex=False), local)
-    domain = pick(gmail, "gmail.com", parts["domain"])
-    key = local + "@" + domain
-    usable = key.notna() & local.ne("") & local.notna()
-    return expand(codes, pick(usable, key, emails), s)
+    emails = pa.array([t if isinstance(t, str) else None for t in as_text(distinct)], pa.string())
+    parts = pc.extract_regex(emails, r"^(?P<local>.*)@(?P<domain>[^@]*)$")
+    local = pc.replace_substring_regex(pc.struct_field(parts, "local"), r"\+.*$", "")
+    domain = pc.struct_field(parts, "domain")
+    gmail = pc.fill_null(
+        pc.is_in(domain, value_set=pa.array(["gmail.com", "googlemail.com"])), False
+    )
+    local = pc.if_else(gmail, pc.replace_substring(local, ".", ""), local)
+    domain = pc.if_else(gmail, pa.scalar("gmail.com"), domain)
+    key = pc.binary_join_element_wise(local, domain, "@")
+    usable = pc.fill_null(pc.and_kleene(pc.is_valid(key), pc.not_equal(local, "")), False)
+    keys = pc.if_else(usable, key, emails).to_numpy(zero_copy_only=False)
+    return expand(codes, keys, s)
