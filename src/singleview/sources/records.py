@@ -115,25 +115,20 @@ def to_tuples(frame: pd.DataFrame) -> pd.Series:
     out = np.empty(n, dtype=object)
     out.fill(())
     if n and k:
-        long = pd.DataFrame(
-            {
-                "row": np.tile(np.arange(n), k),
-                "value": np.concatenate([frame.iloc[:, j].to_numpy(object) for j in range(k)]),
-            }
-        )
-        long = long[long["value"].notna()].drop_duplicates()
-        # Values are laid out column by column, so a stable sort by row keeps column order.
-        long = long.sort_values("row", kind="stable")
-        rows = long["row"].to_numpy()
-        values = long["value"].to_numpy(object)
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
-        sizes = np.diff(np.r_[starts, len(rows)])
-        per_value = np.repeat(sizes, sizes)
-        # Rows holding the same number of values form a 2-d block: map(tuple) over its rows
-        # builds every tuple in C, one pass per distinct size (usually one or two).
-        for size in np.unique(sizes):
-            block = values[per_value == size].reshape(-1, size)
-            out[rows[starts[sizes == size]]] = _object_array(list(map(tuple, block)))
+        columns = [frame.iloc[:, j].to_numpy(object) for j in range(k)]
+        kept = np.column_stack([pd.notna(c) for c in columns])
+        # A value repeated in a later column of its row is dropped there.
+        for later in range(1, k):
+            for earlier in range(later):
+                same = kept[:, earlier] & kept[:, later]
+                same[same] = columns[earlier][same] == columns[later][same]
+                kept[same, later] = False
+        # Rows keeping the same columns are built at once: zip makes their tuples in C.
+        pattern = kept @ (1 << np.arange(k))
+        for bits in np.unique(pattern[pattern > 0]).tolist():
+            rows = np.flatnonzero(pattern == bits)
+            chosen = [columns[j][rows] for j in range(k) if bits >> j & 1]
+            out[rows] = _object_array(list(zip(*chosen, strict=True)))
     return pd.Series(out, index=frame.index, dtype=object)
 
 
