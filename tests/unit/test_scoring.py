@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import singleview as sv
 from singleview.blocking import block
@@ -43,3 +44,34 @@ def test_extending_compared_pairs_equals_comparing_them_all(fake_result: sv.Resu
     np.testing.assert_array_equal(grown.levels, full.levels)
     for k in full.exact:
         np.testing.assert_array_equal(grown.exact[k], full.exact[k])
+
+
+def test_threads_give_what_one_thread_gives(
+    fake_result: sv.Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Comparisons and term-frequency score chunks run in one thread per CPU on large
+    inputs; the levels, codes and scores are those of one thread, bit for bit."""
+    import singleview.model as model_module
+    import singleview.scoring as scoring
+
+    model, features = fake_result.model, fake_result._features
+    assert model is not None and features is not None
+    rng = np.random.default_rng(1)
+    left = rng.integers(0, features.n, 20_000)
+    right = rng.integers(0, features.n, 20_000)
+
+    def run(threads: int) -> tuple:
+        monkeypatch.setattr(scoring, "usable_cpus", lambda: threads)
+        monkeypatch.setattr(model_module, "usable_cpus", lambda: threads)
+        monkeypatch.setattr(scoring, "THREADED_FROM", 1)
+        monkeypatch.setattr(model_module, "SCORE_CHUNK", 3_000)  # several chunks
+        compared = compare_pairs(features, model, left, right)
+        return compared, score_compared(features, compared, model)
+
+    (one, one_scores), (two, two_scores) = run(1), run(2)
+    np.testing.assert_array_equal(one.levels, two.levels)
+    assert one.exact.keys() == two.exact.keys()
+    for k in one.exact:
+        np.testing.assert_array_equal(one.exact[k], two.exact[k])
+    for a, b in zip(one_scores, two_scores, strict=True):
+        np.testing.assert_array_equal(a, b)
