@@ -127,14 +127,21 @@ def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[tuple[Any, 
         capture_output=True,
         check=False,
     )
+    names = ", ".join(repr(s.name) for s in sources)
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
-        names = ", ".join(repr(s.name) for s in sources)
         raise SourceError(
             f"sources {names}: the worker process loading them failed "
             f"(exit {done.returncode}): {' '.join(tail)}"
         )
-    outcome: tuple[list[tuple[Any, ...]], int] = pickle.loads(done.stdout)
+    try:
+        outcome: tuple[list[tuple[Any, ...]], int] = pickle.loads(done.stdout)
+    except (pickle.UnpicklingError, EOFError, ValueError) as error:
+        # Exit 0 but a cut-off result: something else wrote to or closed the pipe.
+        raise SourceError(
+            f"sources {names}: the worker process loading them ended normally but its "
+            f"result could not be read ({len(done.stdout)} bytes: {error})"
+        ) from error
     return outcome
 
 

@@ -127,3 +127,23 @@ def test_load_workers_is_validated() -> None:
 
     with pytest.raises(ValidationError, match="load_workers"):
         sv.Settings(load_workers=0)
+
+
+def test_a_cut_off_worker_result_is_a_clear_error(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that exits 0 with a truncated result (seen under a profiler attached to
+    the workers) raises a SourceError naming the sources, not a bare UnpicklingError."""
+    import subprocess
+
+    from singleview.errors import SourceError
+
+    real_run = subprocess.run
+
+    def cut_off(*args: object, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+        done = real_run(*args, **kwargs)  # type: ignore[call-overload]
+        return subprocess.CompletedProcess(done.args, 0, done.stdout[:100], done.stderr)
+
+    monkeypatch.setattr(parallel.subprocess, "run", cut_off)
+    with pytest.raises(SourceError, match="could not be read"):
+        load_all(_sources(files), workers=2)
