@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["explode_tuples", "factorize_ints", "take_text", "unique_first", "unique_sorted"]
+__all__ = [
+    "TextColumn",
+    "explode_tuples",
+    "factorize_ints",
+    "take_text",
+    "unique_first",
+    "unique_sorted",
+]
 
 
 def _starts(ordered: np.ndarray) -> np.ndarray:
@@ -76,12 +83,10 @@ def explode_tuples(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarr
     """
     cells = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
     cells = np.asarray(cells, dtype=object)
-    try:  # the usual case: every cell a tuple, two C-level passes
+    if all(map(tuple.__instancecheck__, cells)):  # the usual case: C-level passes only
         lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
-        if not all(map(tuple.__instancecheck__, cells)):
-            raise TypeError
         items = list(chain.from_iterable(cells))
-    except TypeError:  # a missing cell (or a string): tuples only
+    else:  # a missing cell (or a string): tuples only
         lengths = np.fromiter(
             (len(c) if isinstance(c, tuple) else 0 for c in cells), dtype=np.int64, count=len(cells)
         )
@@ -95,27 +100,49 @@ def explode_tuples(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarr
 _INFERS_STR = pd.Series(["a"]).dtype != object
 
 
-def take_text(values: np.ndarray, positions: np.ndarray) -> Any:
-    """``values[positions]`` (an object array of text; ``-1``: missing) as a frame column.
+class TextColumn:
+    """Text values (an object array) to take frame columns from, converted once.
 
     Under pandas 3 a frame infers its ``str`` dtype from object columns by visiting every
-    Python string; here Arrow takes from the distinct values instead, several times
-    faster, and gives the same dtype.  Under pandas 2 (no inference) an object array.
+    Python string; here Arrow takes from the values instead, several times faster, and
+    gives the same dtype.  Under pandas 2 (no inference), or for values that are not all
+    text, columns are object arrays with None for missing.
 
     Example:
-        >>> list(take_text(np.array(["a", "b"], dtype=object), np.array([1, -1, 0])))[::2]
-        ['b', 'a']
+        >>> column = TextColumn(np.array(["a", "b"], dtype=object))
+        >>> list(column.take(np.array([1, -1, 0])))[::2], list(column.whole())
+        (['b', 'a'], ['a', 'b'])
     """
-    positions = np.asarray(positions, dtype=np.int64)
-    missing = positions < 0
-    if _INFERS_STR:
-        try:
-            text = pa.array(values, type=pa.large_string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: leave it to pandas
-            pass
-        else:
-            taken = text.take(pa.array(positions, mask=missing))
-            return pd.array(taken, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
-    out = np.full(len(positions), None, dtype=object)
-    out[~missing] = np.asarray(values, dtype=object)[positions[~missing]]
-    return out
+
+    def __init__(self, values: Any) -> None:
+        self.values = np.asarray(values, dtype=object)
+        self._arrow: pa.Array | None = None
+        if _INFERS_STR:
+            try:
+                self._arrow = pa.array(self.values, type=pa.large_string(), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text
+                self._arrow = None
+
+    def take(self, positions: np.ndarray) -> Any:
+        """``values[positions]`` as a column; ``-1`` gives a missing value."""
+        positions = np.asarray(positions, dtype=np.int64)
+        missing = positions < 0
+        if self._arrow is not None:
+            return _as_str(self._arrow.take(pa.array(positions, mask=missing)))
+        out = np.full(len(positions), None, dtype=object)
+        out[~missing] = self.values[positions[~missing]]
+        return out
+
+    def whole(self) -> Any:
+        """All the values, in order, as a column."""
+        return self.values if self._arrow is None else _as_str(self._arrow)
+
+
+def _as_str(array: pa.Array) -> Any:
+    return pd.array(array, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+def take_text(values: np.ndarray, positions: np.ndarray) -> Any:
+    """``values[positions]`` as a frame column (see :class:`TextColumn`), for values taken
+    from once."""
+    return TextColumn(values).take(positions)

@@ -240,7 +240,7 @@ def block_limit(settings: Settings) -> BlockLimit:
     return BlockLimit(
         settings.max_block_size,
         broad=settings.broad_block_size,
-        broad_rules=frozenset(_BROAD_BLOCKING),
+        broad_rules=BROAD_BLOCKING,
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._arrays import explode_tuples, factorize_ints, take_text
+from ._arrays import TextColumn, explode_tuples, factorize_ints
 from .schema import MULTI_VALUED_FIELDS, NAME_FIELDS
 from .settings import SurvivorshipSettings
 
@@ -58,11 +58,18 @@ _ORDERS: dict[str, tuple[str, ...]] = {
 _NO_INITIALS = ("first_name", "last_name", "full_name")
 
 
-def _take(values: Any, positions: np.ndarray) -> Any:
-    """``values`` (an array of the records' dtype) at ``positions``; missing at -1."""
-    if pd.api.types.is_object_dtype(values.dtype):  # missing: None (pandas 2) or NaN (str)
-        return take_text(np.asarray(values, dtype=object), positions)
-    return values.take(positions, allow_fill=True)
+class _Column:
+    """A records column to take golden values from: text through :class:`TextColumn`
+    (missing: None under pandas 2, NaN in ``str``), other dtypes by their own ``take``."""
+
+    def __init__(self, values: Any) -> None:
+        self.values = values
+        self.text = TextColumn(values) if pd.api.types.is_object_dtype(values.dtype) else None
+
+    def take(self, positions: np.ndarray) -> Any:
+        if self.text is not None:
+            return self.text.take(positions)
+        return self.values.take(positions, allow_fill=True)
 
 
 def _codes(values: pd.Series) -> np.ndarray:
@@ -146,8 +153,9 @@ def build_profiles(
     group = [f for f in settings.address_group if f in fields]
     columns: dict[str, np.ndarray] = {}
 
-    source_array = records["source"].array
-    source_id_array = records["source_id"].array
+    # Every field's provenance is taken from these two: converted once.
+    source_column = _Column(records["source"].array)
+    source_id_column = _Column(records["source_id"].array)
 
     def take(field: str, row_of: np.ndarray, values: Any, rows: np.ndarray) -> None:
         """Golden ``field`` from ``values[rows]``, whose records are ``row_of[rows]``.
@@ -159,12 +167,12 @@ def build_profiles(
         pick[owner] = rows
         record = np.full(len(customers), -1, dtype=np.int64)
         record[owner] = row_of[rows]
-        out = _take(values, pick)
+        out = _Column(values).take(pick)
         if field in _TITLE_CASE:
             out = pd.Series(out, copy=False).str.title().array
         columns[field] = out
-        columns[f"{field}__source"] = _take(source_array, record)
-        columns[f"{field}__source_id"] = _take(source_id_array, record)
+        columns[f"{field}__source"] = source_column.take(record)
+        columns[f"{field}__source_id"] = source_id_column.take(record)
 
     for field in fields:
         if field in group:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arrays import take_text
+from .._arrays import TextColumn
 from ..autoconfig import (
     DISTINGUISH,
     FAMILY,
@@ -348,12 +348,11 @@ class LocalEngine:
             )
             timer.stats["components_rebuilt"] = rebuilt
             ids = customer_ids(anchors, records["source"], records["source_id"])
-        every = np.arange(len(records))
         clusters = pd.DataFrame(
             {
-                "source": take_text(records["source"].to_numpy(dtype=object), every),
-                "source_id": take_text(records["source_id"].to_numpy(dtype=object), every),
-                "customer_id": take_text(np.asarray(ids, dtype=object), every),
+                "source": TextColumn(records["source"]).whole(),
+                "source_id": TextColumn(records["source_id"]).whole(),
+                "customer_id": TextColumn(ids).whole(),
             }
         )
         blocking_stats = _with_probe_columns(candidates.stats)

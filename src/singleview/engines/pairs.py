@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .._arrays import take_text
+from .._arrays import TextColumn, take_text
 from ..blocking import Candidates, rule_name
 from ..comparisons import Comparison
 from ..schema import PAIR_KEYS
@@ -44,15 +44,15 @@ def pairs_frame(
 ) -> pd.DataFrame:
     keep = probability >= floor
     left, right = candidates.left[keep], candidates.right[keep]
-    source = records["source"].to_numpy(dtype=object)
-    source_id = records["source_id"].to_numpy(dtype=object)
+    source = TextColumn(records["source"].to_numpy(dtype=object))
+    source_id = TextColumn(records["source_id"].to_numpy(dtype=object))
     names = np.array([rule_name(r) for r in rules], dtype=object)
     frame = pd.DataFrame(
         {
-            "source_l": take_text(source, left),
-            "source_id_l": take_text(source_id, left),
-            "source_r": take_text(source, right),
-            "source_id_r": take_text(source_id, right),
+            "source_l": source.take(left),
+            "source_id_l": source_id.take(left),
+            "source_r": source.take(right),
+            "source_id_r": source_id.take(right),
             "match_weight": weight[keep],
             "match_probability": probability[keep],
             "matched_by": take_text(np.array(["model", "rule"], dtype=object), by_rule[keep]),

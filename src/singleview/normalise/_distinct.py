@@ -11,16 +11,21 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = [
     "Cleaned",
+    "arrow_mask",
+    "arrow_text",
     "as_text",
     "cleaned",
     "expand",
     "factorize",
+    "from_arrow",
     "object_array",
     "pick",
     "reason_codes",
@@ -44,6 +49,21 @@ def factorize(s: pd.Series) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object
     """Codes per row (-1 where missing) and the distinct non-missing values as objects."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+def arrow_text(texts: Any) -> pa.StringArray:
+    """Texts as an Arrow string array for ``pyarrow.compute`` (anything not text: null)."""
+    return pa.array([t if isinstance(t, str) else None for t in texts], type=pa.string())
+
+
+def from_arrow(array: pa.Array) -> npt.NDArray[np.object_]:
+    """An Arrow string array back as an object array (null: None)."""
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def arrow_mask(array: pa.Array, null: bool = False) -> npt.NDArray[np.bool_]:
+    """An Arrow boolean array as a NumPy mask, ``null`` where it is null."""
+    return np.asarray(pc.fill_null(array, null).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def object_array(values: Any) -> npt.NDArray[np.object_]:

@@ -12,10 +12,13 @@ import pyarrow.compute as pc
 
 from singleview.normalise._distinct import (
     Cleaned,
+    arrow_mask,
+    arrow_text,
     as_text,
     cleaned,
     expand,
     factorize,
+    from_arrow,
     reason_codes,
 )
 from singleview.normalise.text import fold_distinct, placeholder_mask
@@ -103,8 +106,7 @@ _RESERVED_TLDS = r"\.(?:example|invalid|localhost|test|local)$"
 
 def _is_placeholder(emails: pd.Series) -> npt.NDArray[np.bool_]:
     """Which lower-case addresses are made up (Arrow string kernels; null is not)."""
-    texts = pa.array([t if isinstance(t, str) else None for t in emails], type=pa.string())
-    parts = pc.extract_regex(texts, r"^(?P<local>.*)@(?P<domain>[^@]*)$")
+    parts = pc.extract_regex(arrow_text(emails), r"^(?P<local>.*)@(?P<domain>[^@]*)$")
     local, domain = pc.struct_field(parts, "local"), pc.struct_field(parts, "domain")
     label = pc.list_element(pc.split_pattern(domain, ".", max_splits=1), 0)
 
@@ -120,7 +122,7 @@ def _is_placeholder(emails: pd.Series) -> npt.NDArray[np.bool_]:
             among(domain, _PLACEHOLDER_DOMAINS), pc.match_substring_regex(domain, _RESERVED_TLDS)
         ),
     )
-    return np.asarray(pc.fill_null(flagged, False).to_numpy(zero_copy_only=False), dtype=bool)
+    return arrow_mask(flagged)
 
 
 def normalise_email(s: pd.Series) -> Cleaned:
@@ -157,7 +159,7 @@ def email_key(s: pd.Series) -> pd.Series:
     is.  Missing stays missing.
     """
     codes, distinct = factorize(s)
-    emails = pa.array([t if isinstance(t, str) else None for t in as_text(distinct)], pa.string())
+    emails = arrow_text(as_text(distinct))
     parts = pc.extract_regex(emails, r"^(?P<local>.*)@(?P<domain>[^@]*)$")
     local = pc.replace_substring_regex(pc.struct_field(parts, "local"), r"\+.*$", "")
     domain = pc.struct_field(parts, "domain")
@@ -168,5 +170,4 @@ def email_key(s: pd.Series) -> pd.Series:
     domain = pc.if_else(gmail, pa.scalar("gmail.com"), domain)
     key = pc.binary_join_element_wise(local, domain, "@")
     usable = pc.fill_null(pc.and_kleene(pc.is_valid(key), pc.not_equal(local, "")), False)
-    keys = pc.if_else(usable, key, emails).to_numpy(zero_copy_only=False)
-    return expand(codes, keys, s)
+    return expand(codes, from_arrow(pc.if_else(usable, key, emails)), s)

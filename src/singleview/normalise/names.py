@@ -8,15 +8,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from singleview.normalise._distinct import (
     Cleaned,
+    arrow_mask,
+    arrow_text,
     as_text,
     cleaned,
     expand,
     factorize,
+    from_arrow,
     object_array,
     pick,
     reason_codes,
@@ -140,10 +142,9 @@ _REST = rf"^(?:(?P<middle>.*?) )??(?P<last>(?:(?:{_alternatives(_PARTICLES)}) )*
 
 def _strip_honorifics(folded: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     """Folded names without leading titles and trailing suffixes; None when nothing is left."""
-    names = pa.array([t if isinstance(t, str) else None for t in folded], type=pa.string())
-    names = pc.replace_substring_regex(names, _LEADING_TITLES, "")
+    names = pc.replace_substring_regex(arrow_text(folded), _LEADING_TITLES, "")
     names = pc.utf8_trim(pc.replace_substring_regex(names, _TRAILING_SUFFIXES, ""), " ")
-    out = np.asarray(names.to_numpy(zero_copy_only=False), dtype=object)
+    out = from_arrow(names)
     out[pd.isna(out) | (out == "")] = None
     return out
 
@@ -155,13 +156,7 @@ def _clean_distinct(
     values = _strip_honorifics(folded)
     # A title alone ("Mr") folds to nothing once stripped: a placeholder too.
     placeholder = placeholder_mask(texts, values)
-    numbers = pc.match_substring_regex(
-        pa.array([v if isinstance(v, str) else None for v in values], type=pa.string()),
-        r"^[0-9 ]+$",
-    )
-    digits = ~placeholder & np.asarray(
-        pc.fill_null(numbers, False).to_numpy(zero_copy_only=False), dtype=bool
-    )
+    digits = ~placeholder & arrow_mask(pc.match_substring_regex(arrow_text(values), r"^[0-9 ]+$"))
     values[placeholder | digits] = None
     reasons = reason_codes(len(values), (placeholder, "placeholder"), (digits, "invalid_syntax"))
     return values, reasons

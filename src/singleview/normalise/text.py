@@ -16,17 +16,20 @@ from singleview.errors import ConfigError, SchemaError
 from singleview.normalise._countries import COUNTRY_ALIASES
 from singleview.normalise._distinct import (
     Cleaned,
+    arrow_mask,
+    arrow_text,
     as_text,
     cleaned,
     expand,
     factorize,
+    from_arrow,
     object_array,
     pick,
     reason_codes,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
 
     import numpy.typing as npt
 
@@ -131,15 +134,6 @@ _GENDER_PLACEHOLDERS = frozenset(
 _REGIONS = frozenset(r for r in phonenumbers.SUPPORTED_REGIONS if len(r) == 2) - {"NA"}
 
 
-def _arrow_text(texts: Iterable[object]) -> pa.StringArray:
-    """Texts as an Arrow string array (anything not text becomes null)."""
-    return pa.array([t if isinstance(t, str) else None for t in texts], type=pa.string())
-
-
-def _to_objects(array: pa.Array) -> npt.NDArray[np.object_]:
-    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
-
-
 def fold_distinct(texts: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     """Fold an array of distinct texts (anything not text becomes None); see :func:`fold`.
 
@@ -153,7 +147,7 @@ def fold_distinct(texts: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     # An apostrophe joins ("o'brien" -> "obrien"); other punctuation separates.
     folded = pc.replace_substring_regex(folded, r"['`]", "")
     folded = pc.utf8_trim(pc.replace_substring_regex(folded, r"[^a-z0-9]+", " "), " ")
-    out = _to_objects(folded)
+    out = from_arrow(folded)
     out[out == ""] = None
     return out
 
@@ -166,15 +160,13 @@ def placeholder_mask(
     """True where a non-blank text is a placeholder, or has nothing left after folding."""
     # Lower case, whitespace runs collapsed to one space ("N/A  " -> "n/a").
     key = pc.binary_join(
-        pc.utf8_split_whitespace(pc.utf8_trim_whitespace(pc.utf8_lower(_arrow_text(texts)))),
+        pc.utf8_split_whitespace(pc.utf8_trim_whitespace(pc.utf8_lower(arrow_text(texts)))),
         " ",
     )
     words = PLACEHOLDERS | extra
-    blank = np.asarray(pc.fill_null(pc.equal(key, ""), True).to_numpy(zero_copy_only=False))
+    blank = arrow_mask(pc.equal(key, ""), null=True)
     word_set = pa.array(sorted(words), type=pa.string())
-    listed = np.asarray(
-        pc.fill_null(pc.is_in(key, value_set=word_set), False).to_numpy(zero_copy_only=False)
-    )
+    listed = arrow_mask(pc.is_in(key, value_set=word_set))
     listed = listed | np.asarray(pd.Series(folded, dtype=object).isin(words), dtype=bool)
     emptied = np.asarray(pd.isna(folded), dtype=bool)
     flagged: npt.NDArray[np.bool_] = ~blank & (listed | emptied)
