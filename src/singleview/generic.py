@@ -31,8 +31,8 @@ _Long = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _long(records: pd.DataFrame, column: str) -> _Long:
-    """One entry per (record, value) of ``column``: record positions, value codes (into
-    the third array, the distinct values)."""
+    """One entry per (record, value) of ``column``, in record order: record positions,
+    value codes (into the third array, the distinct values)."""
     if column in MULTI_VALUED_FIELDS:
         rows, values = explode_tuples(records[column])
     else:
@@ -47,15 +47,15 @@ def _long(records: pd.DataFrame, column: str) -> _Long:
 def _spread(value_rows: np.ndarray, value_codes: np.ndarray, other: _Long, n: int) -> np.ndarray:
     """How many distinct ``other`` values the records of each value code carry."""
     other_rows, other_codes, _ = other
-    # The other column's codes of each record, as a CSR-like table: record -> its codes.
-    order = np.argsort(other_rows, kind="stable")
-    starts = np.searchsorted(other_rows[order], np.arange(n + 1))
+    # Long forms are in record order, so each record's entries of the other column are
+    # one run: starts[r] .. starts[r + 1].
+    starts = np.searchsorted(other_rows, np.arange(n + 1))
     counts = starts[value_rows + 1] - starts[value_rows]
     pick = np.repeat(starts[value_rows], counts) + (
         np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     )
     joined_value = np.repeat(value_codes, counts)
-    joined_other = other_codes[order][pick]
+    joined_other = other_codes[pick]
     width = np.int64(int(other_codes.max(initial=0)) + 1)
     distinct = unique_sorted(joined_value * width + joined_other) // width
     return np.bincount(distinct, minlength=int(value_codes.max(initial=-1)) + 1)
