@@ -167,9 +167,10 @@ class Settings(_Frozen):
     em_tolerance: float = Field(default=1e-6, gt=0.0)
     #: A progress bar over the stages on stderr; None shows it when stderr is a terminal.
     progress: bool | None = None
-    #: Worker processes that read and clean the sources side by side (one source each;
-    #: see :mod:`singleview.sources.parallel`).  None: one per CPU when every source reads
-    #: a file and the files hold 20 MiB or more, else this process; 1: always this process.
+    #: Worker processes that read and clean the sources side by side (they share out the
+    #: batches of every source; see :mod:`singleview.sources.parallel`).  None: one per
+    #: CPU when every source reads a file and the files hold 200,000 rows or more, else
+    #: this process; 1: always this process.  The records are the same either way.
     load_workers: int | None = Field(default=None, ge=1)
     #: Pairs below this match probability are dropped from ``result.pairs``.
     pairs_floor: float = Field(default=0.01, ge=0.0, lt=1.0)

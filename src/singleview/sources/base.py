@@ -41,7 +41,9 @@ __all__ = [
     "SourceOptions",
     "check_records",
     "empty_records",
+    "finish_load",
     "load",
+    "normalise_batch",
     "superseded_rows",
 ]
 
@@ -132,36 +134,46 @@ def load(source: Source) -> Normalised:
     >>> len(load(src).records)
     1
     """
-    records: list[pd.DataFrame] = []
-    quarantine: list[pd.DataFrame] = []
-    issues: list[pd.DataFrame] = []
+    parts: list[Normalised] = []
     rows_read = 0
     for batch in source.read():
         rows_read += len(batch)
-        result = source.normalise(batch)
-        if not isinstance(result, Normalised):
-            msg = f"source {source.name!r}: normalise() must return a Normalised"
-            raise SourceError(msg)
-        if len(result.records) + len(result.quarantine) != len(batch):
-            msg = (
-                f"source {source.name!r}: normalise() returned "
-                f"{len(result.records) + len(result.quarantine)} rows for a batch of "
-                f"{len(batch)}; every input row must be a record or quarantined"
-            )
-            raise SourceError(msg)
-        check_records(result.records, source.name)
-        records.append(result.records)
-        quarantine.append(result.quarantine)
-        issues.append(result.issues)
-    if not records:
-        records.append(empty_records())
+        parts.append(normalise_batch(source, batch))
+    return finish_load(source, parts, rows_read)
+
+
+def normalise_batch(source: Source, batch: pd.DataFrame) -> Normalised:
+    """``source.normalise(batch)``, checked against the records-frame contract (every input
+    row a record or quarantined).  Normalising is row by row, so any split of the rows into
+    batches gives the same records in the same order."""
+    result = source.normalise(batch)
+    if not isinstance(result, Normalised):
+        msg = f"source {source.name!r}: normalise() must return a Normalised"
+        raise SourceError(msg)
+    if len(result.records) + len(result.quarantine) != len(batch):
+        msg = (
+            f"source {source.name!r}: normalise() returned "
+            f"{len(result.records) + len(result.quarantine)} rows for a batch of "
+            f"{len(batch)}; every input row must be a record or quarantined"
+        )
+        raise SourceError(msg)
+    check_records(result.records, source.name)
+    return result
+
+
+def finish_load(source: Source, parts: list[Normalised], rows_read: int) -> Normalised:
+    """The normalised ``parts`` of ``source`` (in row order) as one :class:`Normalised`:
+    the newest row per ``source_id`` kept, the others quarantined, issue counts summed."""
+    records = [p.records for p in parts] or [empty_records()]
     merged = _concat(records)
     kept, superseded = _supersede(merged, source.name)
-    all_quarantine = _concat([*quarantine, superseded], empty_quarantine())
+    all_quarantine = _concat([*(p.quarantine for p in parts), superseded], empty_quarantine())
+    quarantine = all_quarantine[list(QUARANTINE_COLUMNS)].reset_index(drop=True).astype(object)
     result = Normalised(
         records=kept,
-        quarantine=all_quarantine[list(QUARANTINE_COLUMNS)].reset_index(drop=True),
-        issues=_sum_issues(issues),
+        # One missing marker (None) however many batches the rows came in.
+        quarantine=quarantine.where(quarantine.notna(), None),
+        issues=_sum_issues([p.issues for p in parts]),
     )
     _log_counts(source.name, rows_read, result)
     return result

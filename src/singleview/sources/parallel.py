@@ -1,27 +1,35 @@
 """Reading and cleaning several sources at once, in worker processes.
 
 Cleaning is pure-Python string work (pandas string methods, ``phonenumbers``) that holds
-the GIL, so threads do not help; processes do.  A source goes to a worker only when it is
-cheap to send: it reads a file (``CsvSource``, ``ParquetSource``, an adapter given a path).
-Records come back in the sources' order, so the result is the same as loading them one by
-one; an error in a worker is raised here as it would have been, and the workers' log
-records are re-emitted through this process's loggers.
+the GIL, so threads do not help; processes do.  Sources go to workers only when they are
+cheap to send: they read a file (``CsvSource``, ``ParquetSource``, an adapter given a path).
 
-A worker is a fresh interpreter (``python -m singleview.sources.parallel``) that reads its
-share of the pickled sources on stdin (the largest first, each to the least loaded worker)
-and writes the pickled results on stdout.  Unlike
-``multiprocessing``, it never imports the caller's ``__main__`` (an ETL script without an
-``if __name__ == "__main__"`` guard is safe) and never forks a process that may hold
-DuckDB, Spark or rapidfuzz threads.  Its start-up costs about two seconds of imports, so
-:func:`worker_count` uses workers only when the files hold enough rows to repay it.
+Every worker reads every source and cleans the batches it claims first (:class:`Claims`),
+so the work is shared out as it goes, whatever the sources' sizes and per-row costs (a CRM
+row can cost three times a till row), and one large file uses every worker.  Batches are
+cleaned whole, exactly as in this process (an adapter may look at a whole batch, e.g. an
+e-mail shared by many names in one batch), and put back in order, so the records do not
+depend on how many workers there were; the newest row per source id is then kept here, as
+:func:`~singleview.sources.load` does.  An error in a worker is raised here as it would
+have been (the earliest batch's first), and the workers' log records are re-emitted
+through this process's loggers.
+
+A worker is a fresh interpreter (``python -m singleview.sources.parallel``) that reads the
+pickled sources on stdin and writes the pickled results on stdout.
+Unlike ``multiprocessing``, it never imports the caller's ``__main__`` (an ETL script
+without an ``if __name__ == "__main__"`` guard is safe) and never forks a process that may
+hold DuckDB, Spark or rapidfuzz threads.  Its start-up costs about two seconds of imports,
+so :func:`worker_count` uses workers only when the files hold enough rows to repay it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,10 +38,10 @@ from typing import Any
 from .._process import peak_mib, usable_cpus
 from ..errors import SourceError
 from ..schema import Normalised
-from .base import Source, load
+from .base import Source, finish_load, load, normalise_batch
 from .files import PARQUET_SUFFIXES
 
-__all__ = ["MIN_PARALLEL_ROWS", "estimated_rows", "load_all", "worker_count"]
+__all__ = ["MIN_PARALLEL_ROWS", "Claims", "estimated_rows", "load_all", "worker_count"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,29 +71,44 @@ def estimated_rows(source: Source) -> int | None:
 
 
 def worker_count(sources: Sequence[Source], setting: int | None) -> int:
-    """Processes to load ``sources`` with: ``setting`` when given (at most one per
-    source), else one per CPU when every source reads a file and the files hold at least
-    :data:`MIN_PARALLEL_ROWS` rows together, else 1 (this process)."""
+    """Processes to load ``sources`` with: ``setting`` when given, else one per CPU when
+    every source reads a file and the files hold at least :data:`MIN_PARALLEL_ROWS` rows
+    together, else 1 (this process)."""
     if setting is not None:
-        return max(1, min(setting, len(sources)))
+        return max(1, setting)
     rows = [estimated_rows(s) for s in sources]
-    if len(sources) < 2 or any(r is None for r in rows):
+    if not sources or any(r is None for r in rows):
         return 1
     if sum(r for r in rows if r is not None) < MIN_PARALLEL_ROWS:
         return 1
-    return max(1, min(usable_cpus(), len(sources)))
+    return max(1, usable_cpus())
 
 
-def _shares(sources: Sequence[Source], workers: int) -> list[list[int]]:
-    """Source positions per worker: the largest first, each to the least loaded."""
-    sizes = [estimated_rows(s) or 0 for s in sources]
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    loads = [0] * workers
-    for i in sorted(range(len(sources)), key=lambda i: (-sizes[i], i)):
-        least = loads.index(min(loads))
-        shares[least].append(i)
-        loads[least] += sizes[i]
-    return [share for share in shares if share]
+class Claims:
+    """Which worker cleans which batch: the first to create a batch's file in ``folder``
+    (an exclusive create, atomic on every platform) takes it.  Every worker reads every
+    batch and cleans those it claims, so the work is shared out as it goes, whatever the
+    sources' sizes and per-row costs."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    def take(self, source: int, batch: int) -> bool:
+        """Claim batch ``batch`` of source ``source``; False when another worker has."""
+        try:
+            flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY
+            os.close(os.open(self.folder / f"{source}-{batch}", flags))
+        except FileExistsError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        """Tell the other workers to start no further source (this one failed)."""
+        (self.folder / "stop").touch()
+
+    @property
+    def stopped(self) -> bool:
+        return (self.folder / "stop").exists()
 
 
 class _Collect(logging.Handler):
@@ -99,28 +122,44 @@ class _Collect(logging.Handler):
         self.records.append(record)
 
 
+#: What a worker hands back per source: ``("ok", (batches read, pieces), log records)``
+#: with the pieces as (batch number, rows, normalised batch) for the batches it claimed,
+#: or ``("error", (batch number, exception), log records)``; a worker stops at its first
+#: error, and the others at the next source.
+_Outcome = tuple[Any, ...]
+
+
 def _work(payload: bytes) -> bytes:
-    """In the worker: load each of the pickled ``(sources, log level)``; the pickled
-    outcomes, one per source."""
-    sources, level = pickle.loads(payload)
+    """In the worker: clean the batches it claims of each of the pickled sources; the
+    pickled outcomes, one per source, and this process's peak RSS."""
+    sources, folder, level = pickle.loads(payload)
+    claims = Claims(folder)
     root = logging.getLogger("singleview")
     root.setLevel(level)
     root.propagate = False  # collected and re-emitted by the parent, not printed here
-    outcomes: list[tuple[Any, ...]] = []
-    for source in sources:
+    outcomes: list[_Outcome] = []
+    for position, source in enumerate(sources):
+        if claims.stopped:
+            break
         collect = _Collect()
         root.addHandler(collect)
+        done: list[tuple[int, int, Normalised]] = []
+        number = 0
         try:
-            outcomes.append(("ok", load(source), collect.records))
+            for number, batch in enumerate(source.read()):
+                if claims.take(position, number):
+                    done.append((number, len(batch), normalise_batch(source, batch)))
+            outcomes.append(("ok", (number + 1, done), collect.records))
         except Exception as error:
-            outcomes.append(("error", error, collect.records))
+            claims.stop()
+            outcomes.append(("error", (number, error), collect.records))
             break
         finally:
             root.removeHandler(collect)
     return pickle.dumps((outcomes, peak_mib()), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[tuple[Any, ...]], int]:
+def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[_Outcome], int]:
     done = subprocess.run(
         [sys.executable, "-m", "singleview.sources.parallel"],
         input=payload,
@@ -135,7 +174,7 @@ def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[tuple[Any, 
             f"(exit {done.returncode}): {' '.join(tail)}"
         )
     try:
-        outcome: tuple[list[tuple[Any, ...]], int] = pickle.loads(done.stdout)
+        outcome: tuple[list[_Outcome], int] = pickle.loads(done.stdout)
     except (pickle.UnpicklingError, EOFError, ValueError) as error:
         # Exit 0 but a cut-off result: something else wrote to or closed the pipe.
         raise SourceError(
@@ -148,44 +187,50 @@ def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[tuple[Any, 
 def load_all(sources: Sequence[Source], workers: int = 1) -> list[Normalised]:
     """:func:`~singleview.sources.load` of every source, in ``workers`` processes (1: in
     this one); the results in the order of ``sources``."""
-    if workers <= 1 or len(sources) < 2 or not sys.executable:
+    if workers <= 1 or not sources or not sys.executable:
         return [load(source) for source in sources]
-    shares = _shares(sources, workers)
+    everything = list(sources)
     level = logging.getLogger("singleview").getEffectiveLevel()
-    try:
-        payloads = [
-            pickle.dumps(([sources[i] for i in share], level), protocol=pickle.HIGHEST_PROTOCOL)
-            for share in shares
-        ]
-    except (pickle.PicklingError, TypeError, AttributeError) as error:
-        logger.warning("load: a source cannot be sent to a worker (%s); loading here", error)
-        return [load(source) for source in sources]
-    with ThreadPoolExecutor(max_workers=len(shares)) as pool:  # each thread waits on one
-        futures = [
-            pool.submit(_run_worker, payload, [sources[i] for i in share])
-            for payload, share in zip(payloads, shares, strict=True)
-        ]
-        done = [future.result() for future in futures]
-    by_position: dict[int, tuple[Any, ...]] = {}
-    for share, (outcomes, _) in zip(shares, done, strict=True):
-        by_position.update(zip(share, outcomes, strict=False))
-    results: list[Normalised] = []
-    for position in range(len(sources)):
-        if position not in by_position:  # an earlier source of its worker failed
-            continue
-        status, value, records = by_position[position]
-        for record in records:
-            logging.getLogger(record.name).handle(record)
-        if status == "error":
-            raise value
-        results.append(value)
+    with tempfile.TemporaryDirectory(prefix="singleview-load-") as folder:
+        try:
+            payload = pickle.dumps((everything, folder, level), protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            logger.warning("load: a source cannot be sent to a worker (%s); loading here", error)
+            return [load(source) for source in sources]
+        with ThreadPoolExecutor(max_workers=workers) as pool:  # each thread waits on one
+            futures = [pool.submit(_run_worker, payload, everything) for _ in range(workers)]
+            done = [future.result() for future in futures]
+    results = [
+        _gather(source, [outcomes[i] for outcomes, _ in done if i < len(outcomes)])
+        for i, source in enumerate(everything)
+    ]
     logger.info(
-        "load: %d sources in %d worker processes (their peak RSS: %s MiB)",
+        "load: %d sources in %d worker processes sharing their batches (their peak RSS: %s MiB)",
         len(sources),
-        len(shares),
+        workers,
         ", ".join(str(peak) for _, peak in done),
     )
     return results
+
+
+def _gather(source: Source, outcomes: list[_Outcome]) -> Normalised:
+    """One source's batches from every worker put back in order, as :func:`load` gives
+    them; the error of the earliest batch when a worker failed.  (A worker that stopped at
+    an earlier source's error has no outcome here; that error was raised.)"""
+    for _, _, records in outcomes:
+        for record in records:
+            logging.getLogger(record.name).handle(record)
+    errors = [value for status, value, _ in outcomes if status == "error"]
+    if errors:
+        raise min(errors, key=lambda e: e[0])[1]
+    counts = {count for _, (count, _), _ in outcomes}
+    pieces = sorted((p for _, (_, done), _ in outcomes for p in done), key=lambda p: p[0])
+    if len(counts) != 1 or [p[0] for p in pieces] != list(range(counts.pop())):
+        raise SourceError(
+            f"source {source.name!r}: the worker processes read different batches; load "
+            "it with load_workers=1 (is its file being written to?)"
+        )
+    return finish_load(source, [p[2] for p in pieces], sum(p[1] for p in pieces))
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ def test_worker_count(
     frame.to_parquet(tmp_path / "web.parquet", index=False)
     assert estimated_rows(sv.WebSource(tmp_path / "web.parquet")) == len(frame)  # exact
     assert worker_count(sources, 3) == 3
-    assert worker_count(sources, 9) == len(sources)  # at most one per source
+    assert worker_count(sources, 9) == 9  # as many as asked: they share the batches
     # Automatic: these files hold few rows, so this process loads them ...
     assert worker_count(sources, None) == 1
     # ... large enough ones go to one worker per CPU ...
@@ -112,14 +112,52 @@ def test_worker_count(
     assert worker_count([*sources[:1], *frames[1:]], None) == 1
 
 
-def test_sources_are_shared_largest_first_to_the_least_loaded(files: dict[str, Path]) -> None:
-    sources = _sources(files)
-    rows = [estimated_rows(s) or 0 for s in sources]
-    shares = parallel._shares(sources, 2)
-    assert sorted(i for share in shares for i in share) == list(range(len(sources)))
-    assert max(rows) == rows[shares[0][0]]
-    loads = [sum(rows[i] for i in share) for share in shares]
-    assert max(loads) - min(loads) <= max(rows)
+def test_one_source_in_several_batches_is_shared_by_every_worker(
+    files: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Three workers share the batches of one source (400 rows each, some ids repeated so
+    that superseding spans workers): the records, quarantine and issues of
+    loading in this process, and one "rows read" log line with every row counted."""
+    frame = pd.read_csv(files["crm"], dtype=str)
+    repeated = frame.sample(200, random_state=3).assign(email="changed@example.com")
+    path = tmp_path / "crm.csv"
+    pd.concat([frame, repeated], ignore_index=True).to_csv(path, index=False)
+    source = sv.CrmSource(path, region="GB", batch_size=400)
+    alone = load(source)
+    with caplog.at_level(logging.INFO, logger="singleview"):
+        (shared,) = load_all([source], workers=3)
+    pd.testing.assert_frame_equal(alone.records, shared.records)
+    pd.testing.assert_frame_equal(alone.quarantine, shared.quarantine)
+    pd.testing.assert_frame_equal(alone.issues, shared.issues)
+    assert (shared.quarantine["reason"] == "superseded").sum() >= 1
+    read = [r.getMessage() for r in caplog.records if "rows read" in r.getMessage()]
+    assert read == [read[0]] and f"{len(frame) + 200} rows read" in read[0]
+    assert any("3 worker processes" in r.getMessage() for r in caplog.records)
+
+
+def test_a_batch_is_claimed_once(tmp_path: Path) -> None:
+    first, second = parallel.Claims(tmp_path), parallel.Claims(tmp_path)
+    assert first.take(0, 0) and not second.take(0, 0)
+    assert second.take(0, 1) and second.take(1, 0) and not first.take(1, 0)
+    assert not first.stopped
+    second.stop()
+    assert first.stopped
+
+
+def test_workers_that_read_different_batches_are_an_error() -> None:
+    """A file that changes while the workers read it: a clear error, not lost rows."""
+    from singleview.errors import SourceError
+
+    source = sv.WebSource.example()
+    (piece,) = [p for p in source.read()]
+    normalised = load(source)
+    outcomes = [("ok", (2, [(0, len(piece), normalised)]), []), ("ok", (1, []), [])]
+    with pytest.raises(SourceError, match="different batches"):
+        parallel._gather(source, outcomes)
+    # Both read two batches but nobody cleaned the second: also an error.
+    outcomes[1] = ("ok", (2, []), [])
+    with pytest.raises(SourceError, match="different batches"):
+        parallel._gather(source, outcomes)
 
 
 def test_load_workers_is_validated() -> None:
