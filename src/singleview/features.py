@@ -206,8 +206,13 @@ class Features:
         if name in ("email", "phone"):
             return _code_multi(column)
         if name == "dob":
-            text = column.dt.strftime("%Y%m%d").astype("object")
-            return _code_scalar(text.where(column.notna(), None))
+            # Spelt YYYYMMDD, formatting each distinct date once (codes in order of first
+            # appearance, as factorizing the spelt column would give).
+            codes, dates = pd.factorize(column, use_na_sentinel=True)
+            spelt = pd.Series(dates).dt.strftime("%Y%m%d").astype("object")
+            text_codes, text = pd.factorize(spelt, use_na_sentinel=True)
+            lookup = np.append(text_codes.astype(np.int32), np.int32(-1))
+            return Coded(lookup[codes].reshape(-1, 1), np.asarray(text, dtype=object))
         return _code_scalar(column)
 
     def _name_key(self) -> Coded:

@@ -114,8 +114,13 @@ def _random_candidates(
     sorted_keys = candidate_keys if ordered else candidate_keys[order]
     lo = np.minimum(random_left, random_right).astype(np.int64)
     hi = np.maximum(random_left, random_right).astype(np.int64)
-    found = np.minimum(np.searchsorted(sorted_keys, lo * n + hi), len(order) - 1)
-    is_candidate = sorted_keys[found] == lo * n + hi
+    wanted = lo * n + hi
+    # Looked up in ascending order: the same positions, several times faster in cache.
+    by_key = np.argsort(wanted, kind="stable")
+    found = np.empty(len(wanted), dtype=np.int64)
+    found[by_key] = np.searchsorted(sorted_keys, wanted[by_key])
+    found = np.minimum(found, len(order) - 1)
+    is_candidate = sorted_keys[found] == wanted
     return np.where(is_candidate, ids[order[found]], -1).astype(np.int64)
 
 

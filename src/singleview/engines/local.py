@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._arrays import TextColumn
 from ..autoconfig import (
@@ -92,20 +94,40 @@ def combine(sources: Sequence[Source], *, workers: int | None = 1) -> Loaded:
         s.name: len(n.records) + len(n.quarantine) for s, n in zip(sources, loaded, strict=True)
     }
     priority = {s.name: s.options.priority for s in sources}
-    frames = [n.records for n in loaded if len(n.records)]
+    # Canonical order: by source name, then source id (unique within a source).
+    frames = sorted(
+        ((s.name, n.records) for s, n in zip(sources, loaded, strict=True) if len(n.records)),
+        key=lambda pair: pair[0],
+    )
     if frames:
-        records = pd.concat(frames, ignore_index=True, sort=False)
+        records = pd.concat([_by_id(f) for _, f in frames], ignore_index=True, sort=False)
     else:
         records = loaded[0].records.iloc[0:0]
-    for column in MULTI_VALUED_FIELDS:
-        records[column] = records[column].map(lambda v: v if isinstance(v, tuple) else ())
+    # Multi-valued columns hold a tuple in every row: load() checked each batch.
     for column in records.columns:
         if records[column].dtype == object and column not in MULTI_VALUED_FIELDS:
-            records[column] = records[column].where(records[column].notna(), None)
-    records = records.sort_values(["source", "source_id"], kind="mergesort", ignore_index=True)
+            values = records[column].to_numpy()
+            missing = pd.isna(values)
+            if missing.any():  # NaN from a source without this column, or an adapter's
+                values = values.copy()
+                values[missing] = None
+                records[column] = values
     quarantine = pd.concat([empty_quarantine(), *(n.quarantine for n in loaded)], ignore_index=True)
     issues = pd.concat([empty_issues(), *(n.issues for n in loaded)], ignore_index=True)
     return records, quarantine, issues, rows_in, priority
+
+
+def _by_id(records: pd.DataFrame) -> pd.DataFrame:
+    """One source's records sorted by source id (text, unique, never missing) by code
+    point, as Python compares strings: Arrow's sort on UTF-8 bytes gives that order."""
+    values = records["source_id"].to_numpy(dtype=object)
+    try:
+        order = np.asarray(pc.sort_indices(pa.array(values, type=pa.large_string())))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. a lone surrogate: Python's sort
+        order = np.argsort(values, kind="stable")
+    if np.array_equal(order, np.arange(len(order))):
+        return records
+    return records.iloc[order]
 
 
 class LocalEngine:
