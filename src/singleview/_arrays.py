@@ -8,6 +8,8 @@ first-seen order is wanted) and mark where the sorted values change.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
@@ -19,6 +21,7 @@ __all__ = [
     "TextColumn",
     "explode_tuples",
     "factorize_ints",
+    "lex_order",
     "take_text",
     "unique_first",
     "unique_sorted",
@@ -67,6 +70,33 @@ def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     codes, uniques = pd.factorize(values)
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques)
+
+
+def lex_order(keys: Sequence[np.ndarray]) -> np.ndarray:
+    """The positions that sort rows by integer ``keys``, most significant first, ties in
+    row order: ``np.lexsort(keys[::-1])``.  When the keys' ranges and the row number fit
+    in 63 bits together they are packed into one int64 and sorted by one (unstable, SIMD)
+    argsort, several times faster than lexsort's pass per key; the row number as the last
+    digit makes every packed key distinct, so the order is the stable one.
+
+    Example:
+        >>> lex_order([np.array([1, 0, 1]), np.array([5, 9, -2])]).tolist()
+        [1, 2, 0]
+    """
+    n = len(keys[0]) if len(keys) else 0
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    lows = [int(k.min()) for k in keys]
+    spans = [int(k.max()) - low + 1 for k, low in zip(keys, lows, strict=True)]
+    if math.prod(spans) * n >= 2**63:
+        return np.asarray(np.lexsort(list(keys)[::-1]), dtype=np.int64)
+    packed = np.zeros(n, dtype=np.int64)
+    for key, low, span in zip(keys, lows, spans, strict=True):
+        packed *= span
+        packed += key.astype(np.int64) - low
+    packed *= n
+    packed += np.arange(n, dtype=np.int64)
+    return np.asarray(np.argsort(packed), dtype=np.int64)
 
 
 def explode_tuples(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:

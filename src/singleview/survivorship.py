@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._arrays import TextColumn, explode_tuples, factorize_ints
+from ._arrays import TextColumn, explode_tuples, factorize_ints, lex_order
 from .schema import MULTI_VALUED_FIELDS, NAME_FIELDS
 from .settings import SurvivorshipSettings
 
@@ -72,6 +72,35 @@ class _Column:
         return self.values.take(positions, allow_fill=True)
 
 
+#: Keys every record has whatever the field; an order's trailing run of them is ranked once.
+_RECORD_KEYS = ("updated", "priority", "tie")
+
+
+def _split_order(order: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """An order's field-dependent leading keys and its trailing run of record keys."""
+    cut = len(order)
+    while cut and order[cut - 1].lstrip("-") in _RECORD_KEYS:
+        cut -= 1
+    return order[:cut], order[cut:]
+
+
+def _rank_name(trailing: tuple[str, ...]) -> str:
+    return "rank:" + ",".join(trailing)
+
+
+def _record_ranks(base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each record's rank under each order's trailing record keys (0: first).  ``tie`` is
+    unique per record, so a rank sorts exactly as its keys do, in one key instead of
+    several: each field's sort then has fewer keys."""
+    ranks: dict[str, np.ndarray] = {}
+    for order in _ORDERS.values():
+        trailing = _split_order(order)[1]
+        if trailing and _rank_name(trailing) not in ranks:
+            signed = [-base[k[1:]] if k.startswith("-") else base[k] for k in trailing]
+            ranks[_rank_name(trailing)] = np.lexsort(signed[::-1]).argsort().astype(np.int64)
+    return ranks
+
+
 def _codes(values: pd.Series) -> np.ndarray:
     return np.asarray(pd.factorize(values, sort=True)[0], dtype=np.int64)
 
@@ -86,11 +115,11 @@ def _chosen(
     """Of the candidate ``rows``, the chosen one per customer (ascending customer): the
     ``first`` arrays (smallest first) decide before the ``order`` keys (see
     :data:`_ORDERS`)."""
-    signed = [-keys[k[1:]][rows] if k.startswith("-") else keys[k][rows] for k in order]
-    # np.lexsort sorts by the last key first.
-    ranked = rows[
-        np.lexsort([*reversed(signed), *(f[rows] for f in reversed(first)), customer[rows]])
-    ]
+    leading, trailing = _split_order(order)
+    signed = [-keys[k[1:]][rows] if k.startswith("-") else keys[k][rows] for k in leading]
+    if trailing:
+        signed.append(keys[_rank_name(trailing)][rows])
+    ranked = rows[lex_order([customer[rows], *(f[rows] for f in first), *signed])]
     new = np.ones(len(ranked), dtype=bool)
     new[1:] = customer[ranked[1:]] != customer[ranked[:-1]]
     return np.asarray(ranked[new])
@@ -137,6 +166,7 @@ def build_profiles(
         "priority": records["source"].map(priority).fillna(0).to_numpy(dtype=np.int64),
         "tie": np.lexsort((_codes(records["source_id"]), source_code)).argsort(),
     }
+    base_keys |= _record_ranks(base_keys)
     profiles = pd.DataFrame(
         {"customer_id": customers, "n_records": np.bincount(customer, minlength=len(customers))}
     )
@@ -185,14 +215,16 @@ def build_profiles(
             row_of = np.arange(len(records))
             values = records[field].array
         known = np.flatnonzero(~pd.isna(values))
-        keys = {k: v[row_of] for k, v in base_keys.items()}
+        order = _ORDERS.get(rule, _ORDERS["first_non_null"])
+        leading, trailing = _split_order(order)
+        needed = [k.lstrip("-") for k in leading] + ([_rank_name(trailing)] if trailing else [])
+        keys = {k: base_keys[k][row_of] for k in needed if k in base_keys}
         for name, column in _field_keys(
             pd.Series(values[known], copy=False), customer[row_of[known]], field, rule
         ).items():
             keys[name] = np.zeros(len(values), dtype=np.int64)
             keys[name][known] = column
         initial = (keys["initial"],) if "initial" in keys else ()
-        order = _ORDERS.get(rule, _ORDERS["first_non_null"])
         chosen = _chosen(customer[row_of], keys, order, known, first=initial)
         take(field, row_of, values, chosen)
 

@@ -5,7 +5,13 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from singleview._arrays import explode_tuples, factorize_ints, unique_first, unique_sorted
+from singleview._arrays import (
+    explode_tuples,
+    factorize_ints,
+    lex_order,
+    unique_first,
+    unique_sorted,
+)
 
 ints = st.lists(st.integers(min_value=-(2**40), max_value=2**40), max_size=60)
 
@@ -41,3 +47,17 @@ def test_explode_tuples_agrees_with_pandas(rows: list[list[str | None] | None]) 
 
     assert plain(values.tolist()) == plain(expected.tolist())
     assert values.dtype == object and positions.dtype == np.int64
+
+
+@given(
+    st.integers(min_value=0, max_value=40),
+    st.lists(st.one_of(st.integers(1, 4), st.integers(2**30, 2**62)), min_size=1, max_size=4),
+    st.integers(min_value=0, max_value=2**32),
+)
+def test_lex_order_is_numpy_lexsort(rows: int, spans: list[int], seed: int) -> None:
+    """Packed into one key when the ranges fit (small spans) or by lexsort when they do not
+    (huge spans): either way the stable order np.lexsort gives, ties in row order."""
+    rng = np.random.default_rng(seed)
+    keys = [rng.integers(-span, span, rows) for span in spans]  # small spans: ties
+    expected = np.lexsort(keys[::-1]) if rows else np.empty(0, dtype=np.int64)
+    assert lex_order(keys).tolist() == expected.tolist()
