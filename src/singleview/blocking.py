@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._arrays import unique_first, unique_sorted
+from ._arrays import lex_order, unique_first, unique_sorted
 from .features import Coded, Features
 
 __all__ = [
@@ -144,7 +144,7 @@ def _sizes(
 
 
 def _within_pairs(rows: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.lexsort((rows, groups))
+    order = lex_order([groups, rows])
     rows, groups = rows[order], groups[order]
     sizes = np.bincount(groups)
     starts = np.cumsum(sizes) - sizes

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ._arrays import lex_order
 from .blocking import BlockLimit, Candidates, block, plan_rule, rule_name
 from .features import Features
 
@@ -62,7 +63,7 @@ def _sample_pairs(
     (0,1), (0,2) ... (1,2) ...; a drawn number is mapped back to its two records.
     """
     rows, groups, stats = plan_rule(features, rule, link_within=True, max_block_size=max_block_size)
-    order = np.lexsort((rows, groups))
+    order = lex_order([groups, rows])
     rows, groups = rows[order], groups[order]
     if len(rows) == 0:
         return None

@@ -97,7 +97,7 @@ def _record_ranks(base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         trailing = _split_order(order)[1]
         if trailing and _rank_name(trailing) not in ranks:
             signed = [-base[k[1:]] if k.startswith("-") else base[k] for k in trailing]
-            ranks[_rank_name(trailing)] = np.lexsort(signed[::-1]).argsort().astype(np.int64)
+            ranks[_rank_name(trailing)] = lex_order(signed).argsort()
     return ranks
 
 
@@ -164,7 +164,7 @@ def build_profiles(
             np.isnat(updated), np.iinfo(np.int64).min + 1, updated.astype(np.int64)
         ),
         "priority": records["source"].map(priority).fillna(0).to_numpy(dtype=np.int64),
-        "tie": np.lexsort((_codes(records["source_id"]), source_code)).argsort(),
+        "tie": lex_order([source_code, _codes(records["source_id"])]).argsort(),
     }
     base_keys |= _record_ranks(base_keys)
     profiles = pd.DataFrame(
