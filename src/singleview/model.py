@@ -49,6 +49,9 @@ SCORE_CHUNK = 1_000_000
 #: Pseudo-matches the m prior is worth in EM (see :data:`comparisons.M_PRIORS`).
 PRIOR_STRENGTH = 20.0
 
+#: From this many random pairs their comparisons run side by side in threads.
+LEVELS_THREADED_FROM = 100_000
+
 
 def random_pairs(
     n: int,
@@ -284,9 +287,21 @@ class FellegiSunter:
         return left, right, levels
 
     def _levels(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """The comparison levels of these pairs (the random sample behind u): comparisons
+        side by side in threads from :data:`LEVELS_THREADED_FROM` pairs, as in scoring."""
         levels = np.empty((len(left), len(self.comparisons)), dtype=np.int8)
-        for k, comparison in enumerate(self.comparisons):
-            levels[:, k], _ = comparison.compare(features, left, right)
+
+        def one(k: int) -> np.ndarray:
+            return self.comparisons[k].compare(features, left, right)[0]
+
+        threads = min(usable_cpus(), len(self.comparisons))
+        if threads > 1 and len(left) >= LEVELS_THREADED_FROM:
+            with ThreadPoolExecutor(threads) as pool:
+                found = list(pool.map(one, range(len(self.comparisons))))
+        else:
+            found = [one(k) for k in range(len(self.comparisons))]
+        for k, level in enumerate(found):
+            levels[:, k] = level
         return levels
 
     def _term_frequencies(

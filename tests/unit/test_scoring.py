@@ -65,7 +65,10 @@ def test_threads_give_what_one_thread_gives(
         monkeypatch.setattr(model_module, "usable_cpus", lambda: threads)
         monkeypatch.setattr(scoring, "THREADED_FROM", 1)
         monkeypatch.setattr(model_module, "SCORE_CHUNK", 3_000)  # several chunks
+        monkeypatch.setattr(model_module, "LEVELS_THREADED_FROM", 1)
         compared = compare_pairs(features, model, left, right)
+        sample = model._levels(features, left, right)  # the random pairs behind u
+        np.testing.assert_array_equal(sample, compared.levels)
         return compared, score_compared(features, compared, model)
 
     (one, one_scores), (two, two_scores) = run(1), run(2)
