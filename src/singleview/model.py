@@ -24,13 +24,14 @@ import pandas as pd
 
 from ._process import usable_cpus
 from .comparisons import M_PRIORS, U_PRIORS, Comparison
-from .em import pattern_index, run_em
-from .errors import ConfigError, NotFittedError
+from .em import run_em
+from .errors import ConfigError
 from .features import Features
 from .fit_stats import FitStats, local_fit_stats
 from .labels import blend_labels
 from .model_io import model_from_json, model_to_json
 from .model_parts import U_PRIOR_PAIRS, ExactValues, TrainingSession, level_rates
+from .model_scoring import Scoring
 from .priors import prior_table, source_priors_from_counts
 
 __all__ = ["ExactValues", "FellegiSunter", "TrainingSession", "random_pairs"]
@@ -44,8 +45,6 @@ _EPS = 1e-6
 MIN_SESSION_PAIRS = 50
 #: Rounds of taking drawn true matches out of the random pairs behind u.
 MAX_U_ROUNDS = 5
-#: Pairs scored at once (bounds the float64 weights matrix).
-SCORE_CHUNK = 1_000_000
 #: Pseudo-matches the m prior is worth in EM (see :data:`comparisons.M_PRIORS`).
 PRIOR_STRENGTH = 20.0
 
@@ -74,7 +73,7 @@ def random_pairs(
     return left[keep][:size], right[keep][:size]
 
 
-class FellegiSunter:
+class FellegiSunter(Scoring):
     """A Fellegi-Sunter model over a list of comparisons.
 
     Parameters:
@@ -317,176 +316,6 @@ class FellegiSunter:
                 frequency = (counts + U_PRIOR_PAIRS * average) / (counts.sum() + U_PRIOR_PAIRS)
                 tf[comparison.column] = pd.Series(frequency, index=pd.Index(values, dtype="object"))
         return tf
-
-    # -- scoring ---------------------------------------------------------------------------
-    def _check(self) -> None:
-        if not hasattr(self, "m_"):
-            raise NotFittedError("this model is not fitted yet: call fit() or load one")
-
-    @property
-    def prior_weight(self) -> float:
-        """log2 prior odds that two records drawn at random match."""
-        self._check()
-        return float(np.log2(self.prior_ / (1 - self.prior_)))
-
-    def level_weights(self) -> list[np.ndarray]:
-        """``log2(m / u)`` per level, per comparison."""
-        self._check()
-        return [np.log2(m / u) for m, u in zip(self.m_, self.u_, strict=True)]
-
-    def tf_adjustment(self, k: int, features: Features, exact_code: np.ndarray) -> np.ndarray:
-        """Extra weight for an exact agreement on a value of known frequency (0 elsewhere)."""
-        out = np.zeros(len(exact_code), dtype=np.float64)
-        table = self.tf_table(k, features)
-        if table is None:
-            return out
-        hit = exact_code >= 0
-        out[hit] = table[exact_code[hit]]
-        return out
-
-    def tf_table(self, k: int, features: Features) -> np.ndarray | None:
-        """The term-frequency adjustment (bits) for each distinct value of comparison
-        ``k``'s column in ``features``; None when the comparison has none."""
-        comparison = self.comparisons[k]
-        table = self.tf_.get(comparison.column)
-        if table is None:
-            return None
-        values = features[comparison.column].values
-        # The table's index (and its hash table) is kept between calls: a real-time lookup
-        # asks for a handful of values against a table of every value seen in training.
-        cache: dict[str, tuple[pd.Series, pd.Index, np.ndarray]] = self.__dict__.setdefault(
-            "_tf_index", {}
-        )
-        entry = cache.get(comparison.column)
-        if entry is None or entry[0] is not table:
-            entry = (
-                table,
-                pd.Index(table.index, dtype="object"),
-                table.to_numpy(dtype=np.float64),
-            )
-            cache[comparison.column] = entry
-        position = entry[1].get_indexer(pd.Index(values, dtype="object"))
-        freq = np.where(position >= 0, entry[2][np.maximum(position, 0)], np.nan)
-        floor = 1.0 / max(float(len(table)), 1.0) / 10.0
-        freq = np.where(np.isnan(freq), floor, np.maximum(freq, floor))
-        return np.asarray(np.log2(self.tf_u_[k] / freq), dtype=np.float64)
-
-    def _group_indices(self) -> list[list[int]]:
-        columns = [c.column for c in self.comparisons]
-        found = [[columns.index(c) for c in g if c in columns] for g in self.groups]
-        return [g for g in found if len(g) >= 2]
-
-    def contributions(
-        self, levels: np.ndarray, tf: Mapping[int, np.ndarray] | None = None
-    ) -> np.ndarray:
-        """Weight of each comparison for each pair (0 where a side is missing), TF included."""
-        self._check()
-        contrib = np.zeros(levels.shape, dtype=np.float64)
-        for k, table in enumerate(self.level_weights()):
-            column = levels[:, k]
-            known = column >= 0
-            contrib[known, k] = table[column[known]]
-            if tf is not None and k in tf:
-                contrib[:, k] += tf[k]
-        return contrib
-
-    def _household(self, contrib: np.ndarray, known: np.ndarray) -> np.ndarray:
-        """Pairs where a ``distinguish`` column disagrees and no ``family`` column does."""
-        columns = [c.column for c in self.comparisons]
-        tell = [columns.index(c) for c in self.distinguish if c in columns]
-        if not tell:
-            return np.zeros(len(contrib), dtype=bool)
-        differ = (known[:, tell] & (contrib[:, tell] < 0)).any(axis=1)
-        kin = [columns.index(c) for c in self.family if c in columns]
-        if kin:
-            differ &= (known[:, kin] & (contrib[:, kin] > 0)).all(axis=1)
-        return np.asarray(differ, dtype=bool)
-
-    def counted(self, contrib: np.ndarray, known: np.ndarray) -> np.ndarray:
-        """Which contributions count: all, except inside a group, where only one does, and
-        none that agrees when the household rule holds (see the class docstring)."""
-        mask = known.copy()
-        differ = self._household(contrib, known)
-        for group in self._group_indices():
-            sub = contrib[:, group]
-            sub_known = known[:, group]
-            high = np.where(sub_known, sub, -np.inf)
-            low = np.where(sub_known, sub, np.inf)
-            agree = high.max(axis=1) > 0
-            chosen = np.where(agree, high.argmax(axis=1), low.argmin(axis=1))
-            mask[:, group] = False
-            rows = np.flatnonzero(sub_known.any(axis=1))
-            mask[rows, np.asarray(group)[chosen[rows]]] = True
-            if differ.any():
-                mask[:, group] &= ~(differ[:, None] & (sub > 0))
-        return mask
-
-    def score(
-        self,
-        levels: np.ndarray,
-        tf: Mapping[int, np.ndarray] | ExactValues | None = None,
-        prior: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Match weight and probability for each row of ``levels``.
-
-        ``tf`` maps a comparison's position to its term-frequency adjustments; ``prior``
-        gives each pair's prior log2-odds (:meth:`prior_weights`; default: the overall).
-        """
-        weight, probability, _ = self.score_with_disagreement(levels, tf, prior)
-        return weight, probability
-
-    def score_with_disagreement(
-        self,
-        levels: np.ndarray,
-        tf: Mapping[int, np.ndarray] | ExactValues | None = None,
-        prior: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`score` plus each pair's *disagreement*: the sum of its counted negative
-        weights (bits, <= 0), the evidence against a match whatever agrees besides."""
-        ids, patterns = pattern_index(levels)
-        # Without term frequencies a pair's score is its pattern's: score the patterns.
-        pattern_weight, pattern_against = self._summed(patterns, None)
-        weight = pattern_weight[ids]
-        against = pattern_against[ids]
-        if tf:
-            if isinstance(tf, ExactValues):
-                adjusted, part_of = tf.touched(levels.shape[0]), tf.adjustments
-            else:
-                given = tf
-                adjusted = np.zeros(levels.shape[0], dtype=bool)
-                for values in given.values():
-                    adjusted |= values != 0
-
-                def part_of(rows: np.ndarray) -> dict[int, np.ndarray]:
-                    return {k: v[rows] for k, v in given.items()}
-
-            rows = np.flatnonzero(adjusted)
-            # In chunks: the per-comparison weights are float64 (8 bytes per pair and
-            # comparison), and tens of millions of pairs must not need them all at once.
-            # Chunks run side by side (NumPy releases the GIL); each writes its own rows.
-            chunks = [rows[i : i + SCORE_CHUNK] for i in range(0, len(rows), SCORE_CHUNK)]
-
-            def one(chunk: np.ndarray) -> None:
-                weight[chunk], against[chunk] = self._summed(levels[chunk], part_of(chunk))
-
-            threads = min(usable_cpus(), len(chunks))
-            if threads > 1:
-                with ThreadPoolExecutor(threads) as pool:
-                    list(pool.map(one, chunks))
-            else:
-                for chunk in chunks:
-                    one(chunk)
-        weight += self.prior_weight if prior is None else prior
-        probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
-        return weight, probability, against
-
-    def _summed(
-        self, levels: np.ndarray, tf: Mapping[int, np.ndarray] | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Counted weights summed per row, without the prior, and their negative part."""
-        contrib = self.contributions(levels, tf)
-        contrib = np.where(self.counted(contrib, levels >= 0), contrib, 0.0)
-        return contrib.sum(axis=1), np.minimum(contrib, 0.0).sum(axis=1)
 
     def explain(
         self, levels: np.ndarray, tf: np.ndarray, prior: float | None = None

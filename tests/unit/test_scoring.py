@@ -52,6 +52,7 @@ def test_threads_give_what_one_thread_gives(
     """Comparisons and term-frequency score chunks run in one thread per CPU on large
     inputs; the levels, codes and scores are those of one thread, bit for bit."""
     import singleview.model as model_module
+    import singleview.model_scoring as model_scoring
     import singleview.scoring as scoring
 
     model, features = fake_result.model, fake_result._features
@@ -63,8 +64,9 @@ def test_threads_give_what_one_thread_gives(
     def run(threads: int) -> tuple:
         monkeypatch.setattr(scoring, "usable_cpus", lambda: threads)
         monkeypatch.setattr(model_module, "usable_cpus", lambda: threads)
+        monkeypatch.setattr(model_scoring, "usable_cpus", lambda: threads)
         monkeypatch.setattr(scoring, "THREADED_FROM", 1)
-        monkeypatch.setattr(model_module, "SCORE_CHUNK", 3_000)  # several chunks
+        monkeypatch.setattr(model_scoring, "SCORE_CHUNK", 3_000)  # several chunks
         monkeypatch.setattr(model_module, "LEVELS_THREADED_FROM", 1)
         compared = compare_pairs(features, model, left, right)
         sample = model._levels(features, left, right)  # the random pairs behind u
