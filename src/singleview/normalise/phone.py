@@ -7,15 +7,19 @@ import logging
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from singleview.errors import ConfigError
 from singleview.normalise._distinct import (
     Cleaned,
+    arrow_mask,
+    arrow_text,
     as_text,
     cleaned,
     factorize,
+    from_arrow,
     object_array,
-    pick,
     reason_codes,
 )
 from singleview.normalise.text import fold_distinct, placeholder_mask
@@ -61,8 +65,12 @@ _FAKE_DIGITS = frozenset(
         "0987654321",
     }
 )
-_EXTENSION = r"(?i)\s*(?:ext\.?|extension|x|#)\s*\d+\s*$"
-_INTERNATIONAL = r"^[\s(]*(?:\+|00)"
+#: Python's ``\\s`` (``str.isspace``) as an RE2 class: Unicode separators and the
+#: control characters Python counts as space.
+_SPACE = r"[\p{Z}\t\n\x{0B}\f\r\x{1C}-\x{1F}\x{85}]"
+#: An extension at the end (``ext. 12``, ``x12``, ``#12``) and a leading ``+`` or ``00``.
+_EXTENSION_RE2 = rf"(?i){_SPACE}*(?:ext\.?|extension|x|#){_SPACE}*\p{{Nd}}+{_SPACE}*$"
+_INTERNATIONAL_RE2 = rf"^(?:{_SPACE}|\()*(?:\+|00)"
 _MIN_DIGITS = 6
 # Below this many digits a number without "+" cannot also hold a country code.
 _MIN_WITH_COUNTRY_CODE = 11
@@ -183,6 +191,24 @@ def _fast_e164(keys: np.ndarray, region: str | None) -> np.ndarray:
     return out
 
 
+def _digits(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct text (None: missing): blank, written internationally (``+``/``00``),
+    and its digits (``""`` for none) without ``(0)``, an extension or an international
+    ``00``.  Arrow string kernels; ``\\s`` and ``\\d`` are spelt as the Unicode classes
+    Python's ``re`` gives them, as RE2's own are ASCII only."""
+    text = arrow_text(raw)
+    blank = arrow_mask(pc.match_substring_regex(text, rf"^{_SPACE}*$"), null=True)
+    main = pc.replace_substring_regex(pc.replace_substring(text, "(0)", ""), _EXTENSION_RE2, "")
+    international = arrow_mask(pc.match_substring_regex(main, _INTERNATIONAL_RE2))
+    digits = pc.fill_null(pc.replace_substring_regex(main, r"[^\p{Nd}]", ""), "")
+    digits = pc.if_else(
+        pa.array(international) if len(raw) else pa.array([], type=pa.bool_()),
+        pc.if_else(pc.starts_with(digits, "00"), pc.utf8_slice_codeunits(digits, 2), digits),
+        digits,
+    )
+    return blank, international, from_arrow(digits)
+
+
 def _parse_keys(keys: list[str], region: str | None) -> dict[str, str | None]:
     """E.164 per distinct key (``"+<digits>"`` or national ``"<digits>"``); None if invalid."""
     out: dict[str, str | None] = {}
@@ -219,26 +245,20 @@ def normalise_phone(s: pd.Series, region: str | None) -> Cleaned:
     region_code = _region_code(region)
     codes, distinct = factorize(s)
     raw = as_text(distinct)
-    texts = pd.Series(raw, dtype=object)
-    blank = np.asarray(texts.isna() | (texts.str.strip() == ""), dtype=bool)
+    blank, international, digits = _digits(raw)
     folded = fold_distinct(raw)
     withheld = np.asarray(pd.Series(folded, dtype=object).isin(WITHHELD), dtype=bool)
-
-    main = texts.str.replace(r"\(0\)", "", regex=True).str.replace(_EXTENSION, "", regex=True)
-    international = np.asarray(main.str.contains(_INTERNATIONAL, na=False), dtype=bool)
-    digits = main.str.replace(r"\D", "", regex=True).fillna("")
-    digits = pick(international & digits.str.startswith("00"), digits.str[2:], digits)
-    count = digits.str.len().to_numpy()
+    count = np.fromiter((len(d) for d in digits), dtype=np.int64, count=len(digits))
     fake = (
         ((count > 0) & (count < _MIN_DIGITS))
-        | digits.str.fullmatch(r"(\d)\1+").to_numpy(dtype=bool)
-        | digits.isin(_FAKE_DIGITS).to_numpy()
+        | np.fromiter((len(d) > 1 and len(set(d)) == 1 for d in digits), bool, len(digits))
+        | pd.Series(digits, dtype=object).isin(_FAKE_DIGITS).to_numpy()
     )
     placeholder = ~blank & ~withheld & (fake | placeholder_mask(raw, folded))
     skipped = blank | withheld | placeholder
     invalid = ~skipped & (count == 0)
 
-    keys = np.where(international, "+" + digits.to_numpy(dtype=object), digits.to_numpy())
+    keys = np.where(international, "+" + digits, digits)
     todo = ~skipped & ~invalid
     distinct_keys = np.asarray(pd.unique(keys[todo]), dtype=object)
     fast = _fast_e164(distinct_keys, region_code)

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from singleview.errors import ConfigError
 from singleview.normalise import normalise_phone
+from singleview.normalise.phone import _digits
 
 GB_MOBILE = "+447911123456"
 
@@ -141,3 +145,52 @@ def test_bulk_reading_agrees_with_phonenumbers(region: str) -> None:
             v is not None and keys[i].startswith(cc) and not keys[i].startswith(prefix)
             for i, v in enumerate(fast)
         )
+
+
+# Characters where Arrow's regular expressions (RE2) and Python's differ unless spelt
+# out: Unicode spaces and digits, the control characters Python counts as space, case.
+_TRICKY = " \t\n\x0b\x0c\r\x1c\x1f\x85\xa0\u2007\u2028\u3000\u200b٣０(0)+#xXeEtTnsio.-1234567890"
+
+
+def _digits_as_python_reads_them(raw: list[str | None]) -> tuple[list, list, list]:
+    """The slow, obvious definition: Python's ``re`` on each value, as the cleaning did
+    before it moved to Arrow."""
+    import re
+
+    blank, international, digits = [], [], []
+    for text in raw:
+        if text is None:
+            blank.append(True)
+            international.append(False)
+            digits.append("")
+            continue
+        blank.append(text.strip() == "")
+        main = re.sub(r"(?i)\s*(?:ext\.?|extension|x|#)\s*\d+\s*$", "", text.replace("(0)", ""))
+        intl = re.search(r"^[\s(]*(?:\+|00)", main) is not None
+        found = re.sub(r"\D", "", main)
+        international.append(intl)
+        digits.append(found[2:] if intl and found.startswith("00") else found)
+    return blank, international, digits
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=_TRICKY, max_size=16)), max_size=30))
+def test_digits_are_those_python_regular_expressions_find(raw: list[str | None]) -> None:
+    values = np.empty(len(raw), dtype=object)
+    values[:] = raw
+    blank, international, digits = _digits(values)
+    expected = _digits_as_python_reads_them(raw)
+    assert blank.tolist() == expected[0]
+    assert international.tolist() == expected[1]
+    assert digits.tolist() == expected[2]
+
+
+@pytest.mark.parametrize(
+    ("raw", "digits"),
+    [
+        ("\u3000+44 7911 123456 EXT 12\n", "447911123456"),
+        ("00 44 (0)7911 123456 x9", "447911123456"),
+        ("٠٧٩١١ ١٢٣٤٥٦", "٠٧٩١١١٢٣٤٥٦"),  # Arabic-Indic digits are digits to Python too
+    ],
+)
+def test_digits_of_unusual_spellings(raw: str, digits: str) -> None:
+    assert _digits(np.array([raw], dtype=object))[2].tolist() == [digits]
