@@ -131,15 +131,18 @@ def _agglomerate(
         return root
 
     empty: dict[int, float] = {}
+    # Python lists: indexing one is several times cheaper than a NumPy scalar read.
+    lefts, rights, againsts = left.tolist(), right.tolist(), against.tolist()
+    odds, force = log_odds.tolist(), forced.tolist()
     for row in links.tolist():
-        ra, rb = find(int(left[row])), find(int(right[row]))
+        ra, rb = find(lefts[row]), find(rights[row])
         if ra == rb:
             continue
         # The link's own disagreement is already in its log-odds: count the others'.
-        others = between.get(ra, empty).get(rb, 0.0) - against[row]
+        others = between.get(ra, empty).get(rb, 0.0) - againsts[row]
         merged = size.get(ra, 1) + size.get(rb, 1)
-        if not forced[row] and (
-            (others < -1e-9 and log_odds[row] + others <= 0.0)
+        if not force[row] and (
+            (others < -1e-9 and odds[row] + others <= 0.0)
             or (max_size is not None and merged > max_size)
             or (tracker is not None and tracker.conflict(ra, rb))
         ):
