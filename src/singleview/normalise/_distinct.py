@@ -18,16 +18,19 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = [
+    "PYTHON_SPACE",
     "Cleaned",
     "arrow_mask",
     "arrow_text",
     "as_text",
+    "blank_mask",
     "cleaned",
     "expand",
     "factorize",
     "from_arrow",
     "object_array",
     "pick",
+    "python_upper",
     "reason_codes",
 ]
 
@@ -64,6 +67,28 @@ def from_arrow(array: pa.Array) -> npt.NDArray[np.object_]:
 def arrow_mask(array: pa.Array, null: bool = False) -> npt.NDArray[np.bool_]:
     """An Arrow boolean array as a NumPy mask, ``null`` where it is null."""
     return np.asarray(pc.fill_null(array, null).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+#: The characters Python's ``str.isspace`` (and ``re``'s ``\\s``) count as space, as the
+#: inside of an RE2 character class: RE2's own ``\\s`` is ASCII only.
+PYTHON_SPACE = r"\p{Z}\t\n\x{0B}\f\r\x{1C}-\x{1F}\x{85}"
+
+
+def blank_mask(text: pa.Array) -> npt.NDArray[np.bool_]:
+    """Missing or only whitespace (as ``str.strip() == ""`` says), per text."""
+    return arrow_mask(pc.match_substring_regex(text, rf"^[{PYTHON_SPACE}]*$"), null=True)
+
+
+def python_upper(text: pa.Array) -> pa.Array:
+    """``str.upper()`` of each text: Arrow's for ASCII texts, Python's full case mapping for
+    the rest (``"ß"`` -> ``"SS"``, which Arrow's simple mapping leaves as it is)."""
+    upper = pc.utf8_upper(text)
+    other = np.flatnonzero(~arrow_mask(pc.string_is_ascii(text), null=True))
+    if len(other) == 0:
+        return upper
+    values = from_arrow(upper)
+    values[other] = [t.upper() for t in from_arrow(text.take(pa.array(other)))]
+    return pa.array(values, type=pa.string())
 
 
 def object_array(values: Any) -> npt.NDArray[np.object_]:

@@ -12,10 +12,12 @@ import pyarrow.compute as pc
 
 from singleview.errors import ConfigError
 from singleview.normalise._distinct import (
+    PYTHON_SPACE,
     Cleaned,
     arrow_mask,
     arrow_text,
     as_text,
+    blank_mask,
     cleaned,
     factorize,
     from_arrow,
@@ -65,9 +67,7 @@ _FAKE_DIGITS = frozenset(
         "0987654321",
     }
 )
-#: Python's ``\\s`` (``str.isspace``) as an RE2 class: Unicode separators and the
-#: control characters Python counts as space.
-_SPACE = r"[\p{Z}\t\n\x{0B}\f\r\x{1C}-\x{1F}\x{85}]"
+_SPACE = f"[{PYTHON_SPACE}]"
 #: An extension at the end (``ext. 12``, ``x12``, ``#12``) and a leading ``+`` or ``00``.
 _EXTENSION_RE2 = rf"(?i){_SPACE}*(?:ext\.?|extension|x|#){_SPACE}*\p{{Nd}}+{_SPACE}*$"
 _INTERNATIONAL_RE2 = rf"^(?:{_SPACE}|\()*(?:\+|00)"
@@ -197,7 +197,7 @@ def _digits(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ``00``.  Arrow string kernels; ``\\s`` and ``\\d`` are spelt as the Unicode classes
     Python's ``re`` gives them, as RE2's own are ASCII only."""
     text = arrow_text(raw)
-    blank = arrow_mask(pc.match_substring_regex(text, rf"^{_SPACE}*$"), null=True)
+    blank = blank_mask(text)
     main = pc.replace_substring_regex(pc.replace_substring(text, "(0)", ""), _EXTENSION_RE2, "")
     international = arrow_mask(pc.match_substring_regex(main, _INTERNATIONAL_RE2))
     digits = pc.fill_null(pc.replace_substring_regex(main, r"[^\p{Nd}]", ""), "")

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from singleview.normalise._distinct import (
+    PYTHON_SPACE,
     Cleaned,
+    arrow_mask,
+    arrow_text,
     as_text,
+    blank_mask,
     cleaned,
     factorize,
-    pick,
+    from_arrow,
+    python_upper,
     reason_codes,
 )
 from singleview.normalise.text import fold_distinct, placeholder_mask
@@ -29,7 +34,9 @@ _GB = (
 _US = r"(?P<zip>[0-9]{5})(?:[ -]?[0-9]{4})?"
 # Digits a numeric postcode should have; spreadsheets drop leading zeros ("0800" -> 800).
 _NUMERIC_WIDTH = {"US": 5, "AU": 4}
-_PLACEHOLDER = r"[0X\s-]+|ZZ99 ?9ZZ"
+_PLACEHOLDER_RE2 = rf"^(?:[0X{PYTHON_SPACE}-]+|ZZ99 ?9ZZ)$"
+# Leading or trailing whitespace, as str.strip() removes it.
+_EDGE_SPACE = rf"^[{PYTHON_SPACE}]+|[{PYTHON_SPACE}]+$"
 
 
 def normalise_postcode(s: pd.Series, country: str | None = None) -> Cleaned:
@@ -48,29 +55,43 @@ def normalise_postcode(s: pd.Series, country: str | None = None) -> Cleaned:
     code = "GB" if code == "UK" else code
     codes, distinct = factorize(s)
     raw = as_text(distinct)
-    texts = pd.Series(raw, dtype=object)
-    blank = np.asarray(texts.isna() | (texts.str.strip() == ""), dtype=bool)
-    spaced = texts.str.upper().str.replace(r"[^A-Z0-9]+", " ", regex=True).str.strip().fillna("")
+    # Arrow string kernels on the distinct texts; case as Python's str.upper maps it.
+    text = arrow_text(raw)
+    blank = blank_mask(text)
+    upper = python_upper(text)
+    spaced = pc.fill_null(
+        pc.utf8_trim(pc.replace_substring_regex(upper, "[^A-Z0-9]+", " "), " "), ""
+    )
     width = _NUMERIC_WIDTH.get(code or "")
     if width is not None:
-        short = spaced.str.fullmatch(r"[0-9]+") & spaced.str.len().between(width - 2, width - 1)
-        spaced = pick(short, spaced.str.zfill(width), spaced)
+        length = pc.utf8_length(spaced)
+        short = pc.and_(
+            pc.match_substring_regex(spaced, "^[0-9]+$"),
+            pc.and_(pc.greater_equal(length, width - 2), pc.less_equal(length, width - 1)),
+        )
+        spaced = pc.if_else(short, pc.utf8_lpad(spaced, width, "0"), spaced)
 
+    stripped = pc.replace_substring_regex(upper, _EDGE_SPACE, "")
     placeholder = ~blank & (
         placeholder_mask(raw, fold_distinct(raw))
-        | texts.str.upper().str.strip().str.fullmatch(_PLACEHOLDER, na=False).to_numpy(bool)
+        | arrow_mask(pc.match_substring_regex(stripped, _PLACEHOLDER_RE2))
     )
-    compact = spaced.str.replace(" ", "", regex=False)
-    if code == "GB":
-        parts = compact.str.extract(rf"^{_GB}$")
-        values = (parts["out"] + " " + parts["in"]).to_numpy(dtype=object, copy=True)
-    elif code == "US":
-        values = compact.str.extract(rf"^{_US}$")["zip"].to_numpy(dtype=object, copy=True)
+    compact = pc.replace_substring(spaced, " ", "")
+    if code == "US":
+        values = from_arrow(pc.struct_field(pc.extract_regex(compact, rf"^{_US}$"), "zip"))
     else:
-        values = spaced.to_numpy(dtype=object, copy=True)
-        parts = compact.str.extract(rf"^{_GB}$")
-        british = parts["out"].notna().to_numpy(dtype=bool)
-        values[british] = (parts["out"] + " " + parts["in"]).to_numpy(dtype=object)[british]
+        parts = pc.extract_regex(compact, rf"^{_GB}$")
+        british = from_arrow(
+            pc.binary_join_element_wise(
+                pc.struct_field(parts, "out"), pc.struct_field(parts, "in"), " "
+            )
+        )
+        if code == "GB":
+            values = british
+        else:
+            values = from_arrow(spaced)
+            known = ~pd.isna(british)
+            values[known] = british[known]
     found = ~pd.isna(values) & (values != "")
     invalid = ~blank & ~placeholder & ~found
     values[blank | placeholder | invalid] = None

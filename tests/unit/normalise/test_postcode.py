@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from singleview.normalise import normalise_postcode
 
@@ -60,3 +63,56 @@ def test_unknown_country_is_generic_but_formats_uk_shapes() -> None:
     out = normalise_postcode(s)
     assert out.values.tolist() == ["4223", "SW1A 1AA", "QQ1 1AA", "2000", None]
     assert out.reasons.tolist() == [None, None, None, None, "placeholder"]
+
+
+def _postcode_as_pandas_did(texts: list[str | None], code: str | None) -> list:
+    """The slow, obvious definition: the cleaning written with pandas' Python-string
+    methods, as it was before it moved to Arrow (values, reasons)."""
+    import re
+
+    gb = (
+        r"(GIR|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]"
+        r"|[A-HK-Y][0-9][ABEHMNPRVWXY]))([0-9][ABD-HJLNP-UW-Z]{2})"
+    )
+    from singleview.normalise.text import fold_distinct, placeholder_mask
+
+    raw = np.empty(len(texts), dtype=object)
+    raw[:] = texts
+    marked = placeholder_mask(raw, fold_distinct(raw))
+    out = []
+    for text, mark in zip(texts, marked, strict=True):
+        if text is None or text.strip() == "":
+            out.append((None, None))
+            continue
+        spaced = re.sub(r"[^A-Z0-9]+", " ", text.upper()).strip()
+        width = {"US": 5, "AU": 4}.get(code or "")
+        if width and re.fullmatch(r"[0-9]+", spaced) and width - 2 <= len(spaced) <= width - 1:
+            spaced = spaced.zfill(width)
+        if mark or re.fullmatch(r"[0X\s-]+|ZZ99 ?9ZZ", text.upper().strip()):
+            out.append((None, "placeholder"))
+            continue
+        compact = spaced.replace(" ", "")
+        british = re.fullmatch(gb, compact)
+        if code == "US":
+            us = re.fullmatch(r"([0-9]{5})(?:[ -]?[0-9]{4})?", compact)
+            value = us.group(1) if us else None
+        elif british:
+            value = f"{british.group(1)} {british.group(2)}"
+        else:
+            value = None if code == "GB" else spaced
+        out.append((value, None) if value else (None, "invalid_syntax"))
+    return out
+
+
+_POSTCODE_CHARS = " \t\n\x0b\x1c\x85\xa0\u2028\u3000ßﬁſıK٣-_./0123456789OXZzgirabswnASWN"
+
+
+@pytest.mark.parametrize("country", [None, "GB", "US", "AU"])
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=_POSTCODE_CHARS, max_size=10)), max_size=25))
+def test_postcodes_are_what_python_string_methods_give(
+    country: str | None, texts: list[str | None]
+) -> None:
+    got = normalise_postcode(pd.Series(texts, dtype=object), country)
+    expected = _postcode_as_pandas_did(texts, country)
+    assert got.values.tolist() == [v for v, _ in expected]
+    assert got.reasons.tolist() == [r for _, r in expected]
