@@ -29,8 +29,11 @@ text           jaro-winkler >= 0.90, exact
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -346,3 +349,49 @@ def _initials(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarr
         return np.asarray((single[a] | single[b]) & (first[a] == first[b]), dtype=bool)
 
     return rule
+
+
+def compare_all(
+    comparisons: Sequence[Comparison],
+    features: Features,
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    threads: int,
+    chunk: int,
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Every comparison on the pairs ``(left[i], right[i])``: the levels (``int8``, one
+    column per comparison) and, per comparison with term-frequency adjustment, the code of
+    the value both sides share (or -1).
+
+    Pairs go through ``chunk`` at a time, so each comparison's working arrays (value codes
+    of both sides, similarities) stay the same size at any pair count; within a chunk the
+    comparisons run side by side in ``threads`` threads (their work is NumPy, pandas
+    hashing and rapidfuzz, which release the GIL), each writing its own column.  The result
+    does not depend on ``threads`` or ``chunk``.
+    """
+    levels = np.empty((len(left), len(comparisons)), dtype=np.int8)
+    exact = {
+        k: np.empty(len(left), dtype=np.int32)
+        for k, comparison in enumerate(comparisons)
+        if comparison.tf_adjust
+    }
+    threads = min(threads, len(comparisons))
+    with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
+        for start in range(0, len(left), chunk):
+            rows = slice(start, start + chunk)
+            part_left, part_right = left[rows], right[rows]
+
+            def one(k: int, a: np.ndarray = part_left, b: np.ndarray = part_right) -> Any:
+                return comparisons[k].compare(features, a, b)
+
+            found = (
+                pool.map(one, range(len(comparisons)))
+                if pool
+                else map(one, range(len(comparisons)))
+            )
+            for k, (level, code) in enumerate(found):
+                levels[rows, k] = level
+                if k in exact:
+                    exact[k][rows] = code
+    return levels, exact

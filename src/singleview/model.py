@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self
 
@@ -23,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ._process import usable_cpus
-from .comparisons import M_PRIORS, U_PRIORS, Comparison
+from .comparisons import M_PRIORS, U_PRIORS, Comparison, compare_all
 from .em import run_em
 from .errors import ConfigError
 from .features import Features
@@ -48,8 +47,10 @@ MAX_U_ROUNDS = 5
 #: Pseudo-matches the m prior is worth in EM (see :data:`comparisons.M_PRIORS`).
 PRIOR_STRENGTH = 20.0
 
-#: From this many random pairs their comparisons run side by side in threads.
+#: From this many random pairs their comparisons run side by side in threads, this many
+#: pairs at a time.
 LEVELS_THREADED_FROM = 100_000
+LEVELS_CHUNK = 250_000
 
 
 def random_pairs(
@@ -286,21 +287,13 @@ class FellegiSunter(Scoring):
         return left, right, levels
 
     def _levels(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """The comparison levels of these pairs (the random sample behind u): comparisons
-        side by side in threads from :data:`LEVELS_THREADED_FROM` pairs, as in scoring."""
-        levels = np.empty((len(left), len(self.comparisons)), dtype=np.int8)
-
-        def one(k: int) -> np.ndarray:
-            return self.comparisons[k].compare(features, left, right)[0]
-
-        threads = min(usable_cpus(), len(self.comparisons))
-        if threads > 1 and len(left) >= LEVELS_THREADED_FROM:
-            with ThreadPoolExecutor(threads) as pool:
-                found = list(pool.map(one, range(len(self.comparisons))))
-        else:
-            found = [one(k) for k in range(len(self.comparisons))]
-        for k, level in enumerate(found):
-            levels[:, k] = level
+        """The comparison levels of these pairs (the random sample behind u): side by side
+        in threads from :data:`LEVELS_THREADED_FROM` pairs, :data:`LEVELS_CHUNK` at a time
+        so the threads' working arrays stay small."""
+        threads = usable_cpus() if len(left) >= LEVELS_THREADED_FROM else 1
+        levels, _ = compare_all(
+            self.comparisons, features, left, right, threads=threads, chunk=LEVELS_CHUNK
+        )
         return levels
 
     def _term_frequencies(

@@ -7,15 +7,13 @@ computed once per pair and can be carried over when the candidate set grows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from ._process import usable_cpus
 from .blocking import Candidates, agree
+from .comparisons import compare_all
 from .features import Features, base_columns
 from .model import ExactValues, FellegiSunter, TrainingSession
 
@@ -62,33 +60,10 @@ def compare_pairs(
     Pairs go through in chunks of :data:`COMPARE_CHUNK`, so the per-comparison working
     arrays (value codes of both sides, similarities) stay the same size at any pair count.
     """
-    comparisons = model.comparisons
-    levels = np.empty((len(left), len(comparisons)), dtype=np.int8)
-    exact = {
-        k: np.empty(len(left), dtype=np.int32)
-        for k, comparison in enumerate(comparisons)
-        if comparison.tf_adjust
-    }
-    threads = min(usable_cpus(), len(comparisons)) if len(left) >= THREADED_FROM else 1
-    with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
-        for start in range(0, len(left), COMPARE_CHUNK):
-            rows = slice(start, start + COMPARE_CHUNK)
-            part_left, part_right = left[rows], right[rows]
-
-            def one(k: int, a: np.ndarray = part_left, b: np.ndarray = part_right) -> Any:
-                return comparisons[k].compare(features, a, b)
-
-            # Comparisons run side by side: their work is NumPy, pandas hashing and
-            # rapidfuzz, which release the GIL.  Each writes its own column.
-            found = (
-                pool.map(one, range(len(comparisons)))
-                if pool
-                else map(one, range(len(comparisons)))
-            )
-            for k, (level, code) in enumerate(found):
-                levels[rows, k] = level
-                if k in exact:
-                    exact[k][rows] = code
+    threads = usable_cpus() if len(left) >= THREADED_FROM else 1
+    levels, exact = compare_all(
+        model.comparisons, features, left, right, threads=threads, chunk=COMPARE_CHUNK
+    )
     return Compared(left, right, levels, exact)
 
 

@@ -30,6 +30,8 @@ __all__ = [
     "from_arrow",
     "object_array",
     "pick",
+    "python_lower",
+    "python_strip",
     "python_upper",
     "reason_codes",
 ]
@@ -82,12 +84,26 @@ def blank_mask(text: pa.Array) -> npt.NDArray[np.bool_]:
 def python_upper(text: pa.Array) -> pa.Array:
     """``str.upper()`` of each text: Arrow's for ASCII texts, Python's full case mapping for
     the rest (``"ß"`` -> ``"SS"``, which Arrow's simple mapping leaves as it is)."""
-    upper = pc.utf8_upper(text)
+    return _python_case(text, pc.utf8_upper, str.upper)
+
+
+def python_lower(text: pa.Array) -> pa.Array:
+    """``str.lower()`` of each text, as :func:`python_upper` (``"İ"`` -> ``"i̇"``)."""
+    return _python_case(text, pc.utf8_lower, str.lower)
+
+
+def python_strip(text: pa.Array) -> pa.Array:
+    """``str.strip()`` of each text (Python's whitespace, not only ASCII)."""
+    return pc.replace_substring_regex(text, rf"^[{PYTHON_SPACE}]+|[{PYTHON_SPACE}]+$", "")
+
+
+def _python_case(text: pa.Array, kernel: Any, method: Any) -> pa.Array:
+    cased = kernel(text)
     other = np.flatnonzero(~arrow_mask(pc.string_is_ascii(text), null=True))
     if len(other) == 0:
-        return upper
-    values = from_arrow(upper)
-    values[other] = [t.upper() for t in from_arrow(text.take(pa.array(other)))]
+        return cased
+    values = from_arrow(cased)
+    values[other] = [method(t) for t in from_arrow(text.take(pa.array(other)))]
     return pa.array(values, type=pa.string())
 
 

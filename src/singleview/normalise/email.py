@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -11,14 +11,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from singleview.normalise._distinct import (
+    PYTHON_SPACE,
     Cleaned,
     arrow_mask,
     arrow_text,
     as_text,
+    blank_mask,
     cleaned,
     expand,
     factorize,
     from_arrow,
+    python_lower,
+    python_strip,
     reason_codes,
 )
 from singleview.normalise.text import fold_distinct, placeholder_mask
@@ -31,9 +35,10 @@ __all__ = ["email_key", "normalise_email"]
 logger = logging.getLogger(__name__)
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-# Local part: no whitespace or "@", no leading, trailing or doubled dot; domain: dotted
-# labels ending in an alphabetic TLD of two letters or more.
-_SYNTAX = rf"(?!\.)(?!.*\.\.)[^\s@]{{1,64}}(?<!\.)@(?:{_LABEL}\.)+[a-z]{{2,63}}"
+# Local part: no whitespace or "@", no leading, trailing or doubled dot (checked apart: RE2
+# has no look-arounds); domain: dotted labels ending in an alphabetic TLD of two letters or
+# more.  Whitespace as Python's \s.
+_SHAPE_RE2 = rf"^[^{PYTHON_SPACE}@]{{1,64}}@(?:{_LABEL}\.)+[a-z]{{2,63}}$"
 
 # Local parts that say "there is no address", whatever the domain.
 _PLACEHOLDER_LOCALS = frozenset(
@@ -104,7 +109,7 @@ _PLACEHOLDER_DOMAINS = frozenset(
 _RESERVED_TLDS = r"\.(?:example|invalid|localhost|test|local)$"
 
 
-def _is_placeholder(emails: pd.Series) -> npt.NDArray[np.bool_]:
+def _is_placeholder(emails: Any) -> npt.NDArray[np.bool_]:
     """Which lower-case addresses are made up (Arrow string kernels; null is not)."""
     parts = pc.extract_regex(arrow_text(emails), r"^(?P<local>.*)@(?P<domain>[^@]*)$")
     local, domain = pc.struct_field(parts, "local"), pc.struct_field(parts, "domain")
@@ -125,6 +130,19 @@ def _is_placeholder(emails: pd.Series) -> npt.NDArray[np.bool_]:
     return arrow_mask(flagged)
 
 
+def _valid_syntax(emails: pa.Array) -> npt.NDArray[np.bool_]:
+    """Which lower-case addresses fit ``local@domain.tld``: the shape, then no leading
+    ``.``, no ``..`` and no ``.@`` (RE2 has no look-arounds to say so in one pattern)."""
+    shaped = pc.match_substring_regex(emails, _SHAPE_RE2)
+    for bad in (
+        pc.starts_with(emails, "."),
+        pc.match_substring(emails, ".."),
+        pc.match_substring(emails, ".@"),
+    ):
+        shaped = pc.and_kleene(shaped, pc.invert(bad))
+    return arrow_mask(shaped)
+
+
 def normalise_email(s: pd.Series) -> Cleaned:
     """Trimmed, lower-case e-mail addresses with a light syntax check.
 
@@ -137,15 +155,17 @@ def normalise_email(s: pd.Series) -> Cleaned:
     """
     codes, distinct = factorize(s)
     raw = as_text(distinct)
-    texts = pd.Series(raw, dtype=object)
-    lowered = texts.str.strip().str.lower().str.replace(r"^mailto:\s*", "", regex=True)
-    blank = np.asarray(texts.isna() | (texts.str.strip() == ""), dtype=bool)
-    valid = np.asarray(lowered.str.fullmatch(_SYNTAX, na=False), dtype=bool)
+    text = arrow_text(raw)
+    blank = blank_mask(text)
+    lowered = pc.replace_substring_regex(
+        python_lower(python_strip(text)), rf"^mailto:[{PYTHON_SPACE}]*", ""
+    )
+    valid = _valid_syntax(lowered)
+    values = from_arrow(lowered)
     # "n/a", "none" or "-" in an e-mail column are placeholders, not malformed addresses.
-    placeholder = valid & _is_placeholder(lowered)
+    placeholder = valid & _is_placeholder(values)
     placeholder[~valid] = placeholder_mask(raw[~valid], fold_distinct(raw[~valid]))
     invalid = ~blank & ~valid & ~placeholder
-    values = lowered.to_numpy(dtype=object, copy=True)
     values[blank | invalid | placeholder] = None
     reasons = reason_codes(len(raw), (invalid, "invalid_syntax"), (placeholder, "placeholder"))
     return cleaned(codes, values, reasons, s)

@@ -17,6 +17,7 @@ from singleview.normalise._distinct import (
     cleaned,
     factorize,
     from_arrow,
+    python_strip,
     python_upper,
     reason_codes,
 )
@@ -35,8 +36,6 @@ _US = r"(?P<zip>[0-9]{5})(?:[ -]?[0-9]{4})?"
 # Digits a numeric postcode should have; spreadsheets drop leading zeros ("0800" -> 800).
 _NUMERIC_WIDTH = {"US": 5, "AU": 4}
 _PLACEHOLDER_RE2 = rf"^(?:[0X{PYTHON_SPACE}-]+|ZZ99 ?9ZZ)$"
-# Leading or trailing whitespace, as str.strip() removes it.
-_EDGE_SPACE = rf"^[{PYTHON_SPACE}]+|[{PYTHON_SPACE}]+$"
 
 
 def normalise_postcode(s: pd.Series, country: str | None = None) -> Cleaned:
@@ -71,7 +70,7 @@ def normalise_postcode(s: pd.Series, country: str | None = None) -> Cleaned:
         )
         spaced = pc.if_else(short, pc.utf8_lpad(spaced, width, "0"), spaced)
 
-    stripped = pc.replace_substring_regex(upper, _EDGE_SPACE, "")
+    stripped = python_strip(upper)
     placeholder = ~blank & (
         placeholder_mask(raw, fold_distinct(raw))
         | arrow_mask(pc.match_substring_regex(stripped, _PLACEHOLDER_RE2))
