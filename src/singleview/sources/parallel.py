@@ -144,15 +144,16 @@ def _work(payload: bytes) -> bytes:
         collect = _Collect()
         root.addHandler(collect)
         done: list[tuple[int, int, Normalised]] = []
-        number = 0
+        read = 0  # batches read so far (a source may yield none)
         try:
             for number, batch in enumerate(source.read()):
+                read = number + 1
                 if claims.take(position, number):
                     done.append((number, len(batch), normalise_batch(source, batch)))
-            outcomes.append(("ok", (number + 1, done), collect.records))
+            outcomes.append(("ok", (read, done), collect.records))
         except Exception as error:
             claims.stop()
-            outcomes.append(("error", (number, error), collect.records))
+            outcomes.append(("error", (read, error), collect.records))
             break
         finally:
             root.removeHandler(collect)

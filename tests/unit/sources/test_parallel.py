@@ -185,3 +185,11 @@ def test_a_cut_off_worker_result_is_a_clear_error(
     monkeypatch.setattr(parallel.subprocess, "run", cut_off)
     with pytest.raises(SourceError, match="could not be read"):
         load_all(_sources(files), workers=2)
+
+
+def test_a_source_that_yields_no_batch_loads_empty() -> None:
+    """A reader that yields nothing: no records in workers, as in this process."""
+    outcomes = [("ok", (0, []), []), ("ok", (0, []), [])]
+    source = sv.WebSource.example()
+    gathered = parallel._gather(source, outcomes)
+    assert len(gathered.records) == 0 and len(gathered.quarantine) == 0
