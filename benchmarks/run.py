@@ -196,8 +196,11 @@ def _runs(tool: str, name: str) -> bool:
     return int(name.split(":")[1]) <= limit
 
 
-def measure(names: list[str], tools: list[str], repeats: int, python: str) -> list[dict[str, Any]]:
-    """Median result per (dataset, tool) over ``repeats`` child runs."""
+def measure(
+    names: list[str], tools: list[str], repeats: int, python: str, ours: str | None = None
+) -> list[dict[str, Any]]:
+    """Median result per (dataset, tool) over ``repeats`` child runs; singleview's in the
+    interpreter ``ours`` when given (its default install), the peers' in ``python``."""
     rows = []
     for name in names:
         for tool in tools:
@@ -206,7 +209,8 @@ def measure(names: list[str], tools: list[str], repeats: int, python: str) -> li
             runs = []
             failure = ""
             for _ in range(repeats):
-                result, peak, tail = _spawn(["--child", tool, name], python)
+                job = ours if tool == "singleview" and ours else python
+                result, peak, tail = _spawn(["--child", tool, name], job)
                 if result is None:
                     print(f"{tool} on {name} failed: {tail}", file=sys.stderr, flush=True)
                     failure = tail.splitlines()[0] if tail else "failed"
@@ -307,8 +311,9 @@ def _tables(rows: list[dict[str, Any]], ceiling: dict[str, Any] | None) -> str:
     )
 
 
-def machine(python: str) -> str:
-    """Cores, memory, versions and date, for the README."""
+def machine(python: str, ours: str | None = None) -> str:
+    """Cores, memory, versions and date, for the README (``ours``: singleview's own
+    interpreter, when it is not the peers')."""
     code = (
         "import importlib.metadata as m, json\n"
         "names = ['singleview', 'pandas', 'numpy', 'rapidfuzz', 'duckdb', 'splink', "
@@ -322,11 +327,20 @@ def machine(python: str) -> str:
     versions = json.loads(subprocess.check_output([python, "-c", code], text=True))
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     pieces = ", ".join(f"{k} {v}" for k, v in versions.items())
-    return (
+    text = (
         f"Measured {dt.date.today().isoformat()} on {os.cpu_count()} cores, {memory:.0f} GiB, "
         f"{platform.system()} {platform.machine()}, Python {platform.python_version()}; "
         f"{pieces}."
     )
+    if ours and ours != python:
+        own = json.loads(subprocess.check_output([ours, "-c", code], text=True))
+        keep = ("singleview", "pandas", "numpy", "rapidfuzz", "duckdb")
+        text += (
+            " singleview ran in its default install (`make demo`'s `.venv`): "
+            + ", ".join(f"{k} {own[k]}" for k in keep)
+            + "; the peers in the bench environment above, whose pandas 2 recordlinkage needs."
+        )
+    return text
 
 
 def plot(rows: list[dict[str, Any]]) -> bool:
@@ -449,6 +463,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--write", action="store_true", help="update README, JSON and plot")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the jobs")
     parser.add_argument(
+        "--singleview-python",
+        default=None,
+        help="interpreter for singleview's jobs (default: --python); make bench gives the "
+        "default install's, on the newest pandas, while recordlinkage keeps the peers on 2.x",
+    )
+    parser.add_argument(
         "--rewrite", action="store_true", help="re-render README and plot from latest.json"
     )
     args = parser.parse_args(argv)
@@ -469,12 +489,12 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown tools {sorted(unknown)}; choose from {TOOLS}")
     started = time.perf_counter()
-    rows = measure(names, tools, args.repeats, args.python)
+    rows = measure(names, tools, args.repeats, args.python, args.singleview_python)
     if args.write:
         rows = merged(rows)
     ceiling, _, _ = _spawn(["--ceiling"], args.python)
     text = _tables(rows, ceiling)
-    header = machine(args.python)
+    header = machine(args.python, args.singleview_python)
     print(header)
     print()
     print(text)

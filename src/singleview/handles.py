@@ -173,7 +173,7 @@ def names_from_email(
     # A record's first e-mail that spells a name wins (the e-mails are in source order).
     found = found[~found.index.duplicated(keep="first")]
     positions = records.index.get_indexer(found.index)
-    out = records.copy()
+    out = records.copy(deep=False)  # two columns are replaced, none is written into
     new_first = out["first_name"].to_numpy(dtype=object, copy=True)
     new_last = out["last_name"].to_numpy(dtype=object, copy=True)
     new_first[positions] = [f if len(f) == 1 else firsts.get(f, f) for f, _ in found.tolist()]

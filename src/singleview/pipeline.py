@@ -83,9 +83,10 @@ def resolve(
         threshold = settings.threshold
     if not 0.0 < float(threshold) < 1.0:
         raise ConfigError("threshold must be a probability strictly between 0 and 1")
-    if engine is None:
-        from .engines.local import LocalEngine
+    from .engines.local import LocalEngine, check_sources
 
+    check_sources(sources)  # not a list of sources: a ConfigError, before anything reads it
+    if engine is None:
         engine = LocalEngine()
     logger.info("resolve: %d sources on the %s engine", len(sources), engine.name)
     options: dict[str, Any] = {}

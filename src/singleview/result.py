@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -15,9 +16,40 @@ from .features import Features
 from .model import FellegiSunter
 from .why import ClusterWhy, explain_cluster
 
-__all__ = ["Result"]
+__all__ = ["Deferred", "Result"]
 
 RecordKey = tuple[str, str]
+
+
+class Deferred:
+    """A frame built the first time it is read (``Result(pairs=Deferred(build))``): a run
+    whose caller never reads ``result.pairs`` does not pay for it, in time or memory."""
+
+    def __init__(self, build: Callable[[], pd.DataFrame]) -> None:
+        self.build = build
+
+
+class _DeferredField:
+    """A dataclass field that may hold a :class:`Deferred`, built on first read and kept."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}_value"
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _DeferredField: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> pd.DataFrame: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> Any:
+        if obj is None:
+            raise AttributeError(self.slot)  # to dataclasses: the field has no default
+        value = obj.__dict__[self.slot]
+        if isinstance(value, Deferred):
+            value = value.build()
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj: object, value: pd.DataFrame | Deferred) -> None:
+        obj.__dict__[self.slot] = value
 
 
 @dataclass
@@ -32,6 +64,7 @@ class Result:
         pairs: scored candidate pairs at or above ``settings.pairs_floor``: both records,
             ``match_weight``, ``match_probability``, ``matched_by`` (``model`` or ``rule``),
             the blocking rule that found it and one ``gamma_<column>`` level per comparison.
+            Built the first time it is read.
         quarantine: rejected input rows with a ``reason``.
         records: the normalised records that were resolved.
         issues: counts of values nulled or rejected by normalisation, per source and reason.
@@ -42,7 +75,7 @@ class Result:
 
     clusters: pd.DataFrame
     profiles: pd.DataFrame
-    pairs: pd.DataFrame
+    pairs: pd.DataFrame  # may be given as a Deferred: see the end of this module
     quarantine: pd.DataFrame
     records: pd.DataFrame
     issues: pd.DataFrame
@@ -180,6 +213,13 @@ class Result:
             encoding="utf-8",
         )
         (out / "summary.txt").write_text(self.summary() + "\n", encoding="utf-8")
+
+
+# ``pairs`` reads through a _DeferredField, set after the class so that the dataclass keeps
+# its plain signature (a descriptor default would give the field a default to mypy).
+_pairs_field = _DeferredField()
+_pairs_field.__set_name__(Result, "pairs")
+Result.pairs = _pairs_field  # type: ignore[assignment]
 
 
 def _to_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -113,6 +113,11 @@ class TestBadInput:
         with pytest.raises(sv.ConfigError, match="non-empty"):
             sv.resolve([])
 
+    def test_not_a_list_of_sources(self) -> None:
+        data = generate(50, random_state=1)
+        with pytest.raises(sv.ConfigError, match="non-empty list"):
+            sv.resolve(data.sources)  # type: ignore[arg-type]  # the method, not its sources
+
     def test_not_a_source(self) -> None:
         with pytest.raises(sv.ConfigError, match="FrameSource"):
             sv.resolve([pd.DataFrame()])  # type: ignore[list-item]

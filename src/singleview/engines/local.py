@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ from ..handles import names_from_email
 from ..labels import label_positions
 from ..model import FellegiSunter
 from ..probe import probe_rules
-from ..result import Result
+from ..result import Deferred, Result
 from ..schema import MULTI_VALUED_FIELDS, empty_issues, empty_quarantine
 from ..scoring import (
     Compared,
@@ -231,42 +232,42 @@ class LocalEngine:
             issues = pd.concat([issues, generic], ignore_index=True) if len(generic) else issues
         timer.stats["records"] = len(records)
         timer.stats["quarantined"] = len(quarantine)
-        with timer.stage("features"):
+        with timer.stage("features"):  # features are coded as zero configuration asks
             match_records, inferred = (
                 names_from_email(records)
                 if settings.names_from_email
                 else (records, np.zeros(len(records), dtype=bool))
             )
             features = build_features(match_records, inferred)
-        timer.stats["names_from_email"] = int(inferred.sum())
-        comparisons = (
-            [Comparison(c.column, c.kind, c.tf_adjust) for c in settings.comparisons]
-            if settings.comparisons is not None
-            else choose_comparisons(features, link_within=link_within)
-        )
-        rules = (
-            list(settings.blocking)
-            if settings.blocking is not None
-            else choose_blocking(
-                features,
-                link_within=link_within,
-                pairs_per_record=settings.pairs_per_record,
-                max_block_size=limit,
+            timer.stats["names_from_email"] = int(inferred.sum())
+            comparisons = (
+                [Comparison(c.column, c.kind, c.tf_adjust) for c in settings.comparisons]
+                if settings.comparisons is not None
+                else choose_comparisons(features, link_within=link_within)
             )
-        )
-        rules += [r for r in settings.rules if r not in rules]
-        groups = (
-            list(settings.groups)
-            if settings.groups is not None
-            else choose_groups(features, comparisons)
-        )
-        training = (
-            list(settings.training)
-            if settings.training is not None
-            else choose_training(features, link_within=link_within)
-        )
-        for column in [c.column for c in comparisons] + [k for r in rules for k in r]:
-            features[column]  # unknown names fail here, before any work
+            rules = (
+                list(settings.blocking)
+                if settings.blocking is not None
+                else choose_blocking(
+                    features,
+                    link_within=link_within,
+                    pairs_per_record=settings.pairs_per_record,
+                    max_block_size=limit,
+                )
+            )
+            rules += [r for r in settings.rules if r not in rules]
+            groups = (
+                list(settings.groups)
+                if settings.groups is not None
+                else choose_groups(features, comparisons)
+            )
+            training = (
+                list(settings.training)
+                if settings.training is not None
+                else choose_training(features, link_within=link_within)
+            )
+            for column in [c.column for c in comparisons] + [k for r in rules for k in r]:
+                features[column]  # unknown names fail here, before any work
         # Broad zero-config rules must show, by a sampled probe, that they find matches.
         optional = [r for r in rules if settings.blocking is None and r in OPTIONAL_BLOCKING]
         core = [r for r in rules if r not in optional]
@@ -285,7 +286,7 @@ class LocalEngine:
                 candidates = block(features, rules, link_within=link_within, max_block_size=limit)
 
         model: FellegiSunter | None = None
-        pairs_out = empty_pairs()
+        pairs_out: pd.DataFrame | Deferred = empty_pairs()
         pair_left = pair_right = np.empty(0, dtype=np.int64)
         pair_probability = np.empty(0, dtype=np.float64)
         pair_disagreement = np.empty(0, dtype=np.float64)
@@ -370,13 +371,13 @@ class LocalEngine:
             )
             timer.stats["components_rebuilt"] = rebuilt
             ids = customer_ids(anchors, records["source"], records["source_id"])
-        clusters = pd.DataFrame(
-            {
-                "source": TextColumn(records["source"]).whole(),
-                "source_id": TextColumn(records["source_id"]).whole(),
-                "customer_id": TextColumn(ids).whole(),
-            }
-        )
+            clusters = pd.DataFrame(
+                {
+                    "source": TextColumn(records["source"]).whole(),
+                    "source_id": TextColumn(records["source_id"]).whole(),
+                    "customer_id": TextColumn(ids).whole(),
+                }
+            )
         blocking_stats = _with_probe_columns(candidates.stats)
         del candidates, pair_left, pair_right, pair_probability, pair_disagreement, pair_forced
         with timer.stage("profiles"):
@@ -385,7 +386,7 @@ class LocalEngine:
         return Result(
             clusters=clusters,
             profiles=profiles,
-            pairs=pairs_out,
+            pairs=cast(pd.DataFrame, pairs_out),  # a Deferred is built on first read
             quarantine=quarantine,
             records=records,
             issues=issues,

@@ -10,6 +10,7 @@ import pandas as pd
 from .._arrays import TextColumn, take_text
 from ..blocking import Candidates, rule_name
 from ..comparisons import Comparison
+from ..result import Deferred
 from ..schema import PAIR_KEYS
 
 __all__ = ["empty_pairs", "pairs_frame"]
@@ -41,24 +42,40 @@ def pairs_frame(
     probability: np.ndarray,
     by_rule: np.ndarray,
     floor: float,
-) -> pd.DataFrame:
+) -> Deferred:
+    """``result.pairs``, built when first read: the pairs at or above ``floor`` are picked
+    out now into compact arrays (positions, scores, levels: about 40 bytes a pair), and
+    the readable frame (about 120 bytes a pair, with its four text columns) only on
+    demand."""
     keep = probability >= floor
-    left, right = candidates.left[keep], candidates.right[keep]
-    source = TextColumn(records["source"].to_numpy(dtype=object))
-    source_id = TextColumn(records["source_id"].to_numpy(dtype=object))
+    position = np.int32 if len(records) < np.iinfo(np.int32).max else np.int64
+    left = candidates.left[keep].astype(position)
+    right = candidates.right[keep].astype(position)
+    weight, probability = weight[keep], probability[keep]
+    by_rule, rule = by_rule[keep], candidates.rule[keep]
+    # The kept rows gathered once, then one contiguous row per comparison (a boolean mask
+    # per column would read all of ``levels`` once per comparison).
+    gammas = np.ascontiguousarray(levels[keep].T)
     names = np.array([rule_name(r) for r in rules], dtype=object)
-    frame = pd.DataFrame(
-        {
-            "source_l": source.take(left),
-            "source_id_l": source_id.take(left),
-            "source_r": source.take(right),
-            "source_id_r": source_id.take(right),
-            "match_weight": weight[keep],
-            "match_probability": probability[keep],
-            "matched_by": take_text(np.array(["model", "rule"], dtype=object), by_rule[keep]),
-            "blocking_rule": take_text(names, candidates.rule[keep]),
-        }
-    )
-    for k, comparison in enumerate(comparisons):
-        frame[f"gamma_{comparison.column}"] = levels[keep, k]
-    return frame
+    source, source_id = records["source"], records["source_id"]
+
+    def build() -> pd.DataFrame:
+        sources = TextColumn(source.to_numpy(dtype=object))
+        ids = TextColumn(source_id.to_numpy(dtype=object))
+        frame = pd.DataFrame(
+            {
+                "source_l": sources.take(left),
+                "source_id_l": ids.take(left),
+                "source_r": sources.take(right),
+                "source_id_r": ids.take(right),
+                "match_weight": weight,
+                "match_probability": probability,
+                "matched_by": take_text(np.array(["model", "rule"], dtype=object), by_rule),
+                "blocking_rule": take_text(names, rule),
+            }
+        )
+        for k, comparison in enumerate(comparisons):
+            frame[f"gamma_{comparison.column}"] = gammas[k]
+        return frame
+
+    return Deferred(build)
