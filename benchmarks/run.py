@@ -276,7 +276,17 @@ def table(rows: list[dict[str, Any]], ceiling: dict[str, Any] | None) -> str:
 
 def stage_table(rows: list[dict[str, Any]], ceiling: dict[str, Any] | None) -> str:
     """singleview's time per stage, and the compare stage's string comparisons per second."""
-    stages = ("load", "blocking", "compare", "fit", "probe", "score", "cluster", "profiles")
+    stages = (
+        "load",
+        "features",
+        "blocking",
+        "compare",
+        "fit",
+        "probe",
+        "score",
+        "cluster",
+        "profiles",
+    )
     lines = [
         "| dataset | " + " | ".join(f"{s} s" for s in stages) + " | string comparisons/s "
         "(compare stage) | share of cpdist ceiling |",
