@@ -64,7 +64,14 @@ class Coded:
 
 
 def _code_scalar(series: pd.Series) -> Coded:
-    codes, values = pd.factorize(series.astype("object"), use_na_sentinel=True)
+    # Arrow strings (pandas 3) and datetimes are coded on their own arrays, in the order of
+    # first appearance as through Python objects, without building those objects per row.
+    direct = isinstance(series.dtype, pd.StringDtype) or pd.api.types.is_datetime64_dtype(
+        series.dtype
+    )
+    codes, values = pd.factorize(
+        series if direct else series.astype("object"), use_na_sentinel=True
+    )
     return Coded(codes.astype(np.int32).reshape(-1, 1), np.asarray(values, dtype=object))
 
 

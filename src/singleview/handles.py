@@ -188,7 +188,7 @@ def names_from_email(
 def _spellings(names: pd.Series) -> tuple[dict[str, str], dict[str, int]]:
     """Letters-only form -> its most common spelling (ties: the smallest), and -> how
     many records carry it; for names of at least :data:`MIN_PART` letters."""
-    counts = names.astype("object").value_counts()
+    counts = names.value_counts()  # on Arrow strings too (the order does not matter below)
     return spellings_from_counts(counts.index.to_numpy(dtype=object), counts.to_numpy())
 
 

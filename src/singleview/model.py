@@ -125,7 +125,11 @@ class FellegiSunter(Scoring):
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the caches tied to one run's features (Spark ships models)."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_sample", "_tf_index")}
+        return {
+            k: v
+            for k, v in self.__dict__.items()
+            if k not in ("_sample", "_tf_index", "_tf_values")
+        }
 
     # -- fitting ---------------------------------------------------------------------------
     def set_labels(self, levels: np.ndarray) -> Self:

@@ -77,6 +77,19 @@ class Scoring:
         if table is None:
             return None
         values = features[comparison.column].values
+        # The adjustment per distinct value is kept for the same table, values and u (the
+        # blocking probe and the score stage ask for it again and again).
+        tables: dict[str, tuple[pd.Series, np.ndarray, float, np.ndarray]] = (
+            self.__dict__.setdefault("_tf_values", {})
+        )
+        known = tables.get(comparison.column)
+        if (
+            known is not None
+            and known[0] is table
+            and known[1] is values
+            and known[2] == float(self.tf_u_[k])
+        ):
+            return known[3]
         # The table's index (and its hash table) is kept between calls: a real-time lookup
         # asks for a handful of values against a table of every value seen in training.
         cache: dict[str, tuple[pd.Series, pd.Index, np.ndarray]] = self.__dict__.setdefault(
@@ -94,7 +107,10 @@ class Scoring:
         freq = np.where(position >= 0, entry[2][np.maximum(position, 0)], np.nan)
         floor = 1.0 / max(float(len(table)), 1.0) / 10.0
         freq = np.where(np.isnan(freq), floor, np.maximum(freq, floor))
-        return np.asarray(np.log2(self.tf_u_[k] / freq), dtype=np.float64)
+        adjustment = np.asarray(np.log2(self.tf_u_[k] / freq), dtype=np.float64)
+        adjustment.flags.writeable = False  # shared by every caller
+        tables[comparison.column] = (table, values, float(self.tf_u_[k]), adjustment)
+        return adjustment
 
     def _group_indices(self) -> list[list[int]]:
         columns = [c.column for c in self.comparisons]
