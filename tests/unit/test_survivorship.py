@@ -72,3 +72,22 @@ def test_a_full_name_beats_an_initial_from_a_more_trusted_source() -> None:
     row = _one_customer(records)
     assert (row["first_name"], row["first_name__source"]) == ("Fatima", "web")
     assert (row["full_name"], row["full_name__source_id"]) == ("Fatima Rose", "4")
+
+
+def test_fields_chosen_in_threads_equal_those_chosen_one_by_one(monkeypatch) -> None:
+    import singleview.survivorship as survivorship
+    from singleview.datasets import generate
+    from singleview.engines.local import combine
+
+    data = generate(1_500, random_state=11)
+    records, _, _, _, priority = combine(data.sources())
+    rng = np.random.default_rng(0)
+    customer = np.array([f"c{k}" for k in rng.integers(0, 400, len(records))], dtype=object)
+    settings = SurvivorshipSettings()
+    monkeypatch.setattr(survivorship, "THREADED_FROM", 10**9)
+    alone = build_profiles(records, customer, priority, settings)
+    monkeypatch.setattr(survivorship, "THREADED_FROM", 1)
+    monkeypatch.setattr(survivorship, "usable_cpus", lambda: 4)
+    threaded = build_profiles(records, customer, priority, settings)
+    pd.testing.assert_frame_equal(alone, threaded)
+    assert len(alone) == len(np.unique(customer))
