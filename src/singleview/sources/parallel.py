@@ -4,7 +4,8 @@ Cleaning is pure-Python string work (pandas string methods, ``phonenumbers``) th
 the GIL, so threads do not help; processes do.  Sources go to workers only when they are
 cheap to send: they read a file (``CsvSource``, ``ParquetSource``, an adapter given a path).
 
-Every worker reads every source and cleans the batches it claims first (:class:`Claims`),
+This process is one of the workers, the others are child processes.  Every worker reads
+every source and cleans the batches it claims first (:class:`Claims`),
 so the work is shared out as it goes, whatever the sources' sizes and per-row costs (a CRM
 row can cost three times a till row), and one large file uses every worker.  Batches are
 cleaned whole, exactly as in this process (an adapter may look at a whole batch, e.g. an
@@ -14,8 +15,8 @@ depend on how many workers there were; the newest row per source id is then kept
 have been (the earliest batch's first), and the workers' log records are re-emitted
 through this process's loggers.
 
-A worker is a fresh interpreter (``python -m singleview.sources.parallel``) that reads the
-pickled sources on stdin and writes the pickled results on stdout.
+A child worker is a fresh interpreter (``python -m singleview.sources.parallel``) that reads
+the pickled sources on stdin and writes the pickled results on stdout.
 Unlike ``multiprocessing``, it never imports the caller's ``__main__`` (an ETL script
 without an ``if __name__ == "__main__"`` guard is safe) and never forks a process that may
 hold DuckDB, Spark or rapidfuzz threads.  Its start-up costs about two seconds of imports,
@@ -129,20 +130,17 @@ class _Collect(logging.Handler):
 _Outcome = tuple[Any, ...]
 
 
-def _work(payload: bytes) -> bytes:
-    """In the worker: clean the batches it claims of each of the pickled sources; the
-    pickled outcomes, one per source, and this process's peak RSS."""
-    sources, folder, level = pickle.loads(payload)
-    claims = Claims(folder)
+def _clean_claimed(sources: list[Source], claims: Claims, *, collect: bool) -> list[_Outcome]:
+    """Clean the batches this process claims of each source; one outcome per source.
+    ``collect``: keep the log records to hand back (a worker); else they go out here."""
     root = logging.getLogger("singleview")
-    root.setLevel(level)
-    root.propagate = False  # collected and re-emitted by the parent, not printed here
     outcomes: list[_Outcome] = []
     for position, source in enumerate(sources):
         if claims.stopped:
             break
-        collect = _Collect()
-        root.addHandler(collect)
+        records = _Collect()
+        if collect:
+            root.addHandler(records)
         done: list[tuple[int, int, Normalised]] = []
         read = 0  # batches read so far (a source may yield none)
         try:
@@ -150,17 +148,29 @@ def _work(payload: bytes) -> bytes:
                 read = number + 1
                 if claims.take(position, number):
                     done.append((number, len(batch), normalise_batch(source, batch)))
-            outcomes.append(("ok", (read, done), collect.records))
+            outcomes.append(("ok", (read, done), records.records))
         except Exception as error:
             claims.stop()
-            outcomes.append(("error", (read, error), collect.records))
+            outcomes.append(("error", (read, error), records.records))
             break
         finally:
-            root.removeHandler(collect)
+            if collect:
+                root.removeHandler(records)
+    return outcomes
+
+
+def _work(payload: bytes) -> bytes:
+    """In the worker: clean the batches it claims of each of the pickled sources; the
+    pickled outcomes, one per source, and this process's peak RSS."""
+    sources, folder, level = pickle.loads(payload)
+    root = logging.getLogger("singleview")
+    root.setLevel(level)
+    root.propagate = False  # collected and re-emitted by the parent, not printed here
+    outcomes = _clean_claimed(sources, Claims(folder), collect=True)
     return pickle.dumps((outcomes, peak_mib()), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[_Outcome], int]:
+def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[_Outcome], int | None]:
     done = subprocess.run(
         [sys.executable, "-m", "singleview.sources.parallel"],
         input=payload,
@@ -175,7 +185,7 @@ def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[_Outcome], 
             f"(exit {done.returncode}): {' '.join(tail)}"
         )
     try:
-        outcome: tuple[list[_Outcome], int] = pickle.loads(done.stdout)
+        outcome: tuple[list[_Outcome], int | None] = pickle.loads(done.stdout)
     except (pickle.UnpicklingError, EOFError, ValueError) as error:
         # Exit 0 but a cut-off result: something else wrote to or closed the pipe.
         raise SourceError(
@@ -198,17 +208,29 @@ def load_all(sources: Sequence[Source], workers: int = 1) -> list[Normalised]:
         except (pickle.PicklingError, TypeError, AttributeError) as error:
             logger.warning("load: a source cannot be sent to a worker (%s); loading here", error)
             return [load(source) for source in sources]
-        with ThreadPoolExecutor(max_workers=workers) as pool:  # each thread waits on one
-            futures = [pool.submit(_run_worker, payload, everything) for _ in range(workers)]
+        # This process is one of the ``workers``: it cleans the batches it claims while
+        # the others start (a worker's imports take about a second) and run, and its
+        # batches are not sent through a pipe.
+        claims = Claims(folder)
+        with ThreadPoolExecutor(max_workers=workers - 1) as pool:  # each thread waits on one
+            futures = [pool.submit(_run_worker, payload, everything) for _ in range(workers - 1)]
+            try:
+                here = _clean_claimed(everything, claims, collect=False)
+            except BaseException:  # interrupted: the workers start no further source
+                claims.stop()
+                raise
             done = [future.result() for future in futures]
+    done.append((here, peak_mib()))
     results = [
         _gather(source, [outcomes[i] for outcomes, _ in done if i < len(outcomes)])
         for i, source in enumerate(everything)
     ]
     logger.info(
-        "load: %d sources in %d worker processes sharing their batches (their peak RSS: %s MiB)",
+        "load: %d sources in %d processes sharing their batches, this one and %d workers "
+        "(peak RSS: %s MiB)",
         len(sources),
         workers,
+        workers - 1,
         ", ".join(str(peak) for _, peak in done),
     )
     return results
