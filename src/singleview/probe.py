@@ -10,8 +10,12 @@ The probe fits the model on the tight rules' pairs, then takes each broad rule i
 draws a seeded random sample of the pairs it would add, scores them, and keeps the rule when
 the share that would link (match probability at or above the threshold) reaches
 ``min_rule_yield``.  Pairs below the threshold change no cluster, so a rule that adds a
-million pairs of probability 0.001 adds cost and no customers.  Pairs a
-kept rule adds are then compared in full and the model is fitted again on all of them.
+million pairs of probability 0.001 adds cost and no customers.  A broad rule (one with the
+broad block limit, used at every scale) that would add more than ``yield_scale_pairs``
+pairs must reach a rate raised in proportion (:func:`required_yield`): its pairs are the
+work it adds.  The wide single-key rules fit the pair budget on small data only, where
+pairs cost little, and keep the plain rate.  Pairs a kept rule adds are then
+compared in full and the model is fitted again on all of them.
 """
 
 from __future__ import annotations
@@ -23,15 +27,26 @@ import numpy as np
 import pandas as pd
 
 from ._arrays import lex_order
-from .blocking import BlockLimit, Candidates, block, plan_rule, rule_name
+from .blocking import BlockLimit, Candidates, as_limit, block, plan_rule, rule_name
 from .features import Features
 
-__all__ = ["PROBE_PAIRS", "draw_block_pairs", "probe_rules"]
+__all__ = ["PROBE_PAIRS", "draw_block_pairs", "probe_rules", "required_yield"]
 
 logger = logging.getLogger(__name__)
 
 #: Pairs scored per broad rule to estimate its match rate.
 PROBE_PAIRS = 20_000
+
+
+def required_yield(min_yield: float, pairs: int, scale: int) -> float:
+    """The match rate a broad rule adding ``pairs`` pairs must show: ``min_yield``, raised
+    in proportion to the pairs beyond ``scale`` (0: never raised).  Every pair a rule adds
+    is compared, scored and clustered, so a rule that would grow the work by millions of
+    pairs must find proportionally more links per pair to pay for them; a small rule keeps
+    the plain threshold."""
+    if scale <= 0 or pairs <= scale:
+        return min_yield
+    return min_yield * pairs / scale
 
 
 def _missing_mask(known: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -124,6 +139,7 @@ def probe_rules(
     threshold: float,
     random_state: int,
     sample_size: int = PROBE_PAIRS,
+    yield_scale: int = 0,
 ) -> Candidates:
     """``base`` (the pairs of ``rules[:first_optional]``) plus the pairs of each later rule
     whose estimated link rate (share of its pairs scoring ``threshold`` or more) reaches
@@ -164,7 +180,10 @@ def probe_rules(
             new = None
         linked = probability_of(sample // n, sample % n) >= threshold
         rate = float(linked.mean()) if take else 0.0
-        used = take > 0 and rate >= min_yield
+        # Only the broad rules, used at every scale, are held to the raised rate; the wide
+        # ones fit the pair budget on small data alone, where their pairs cost little.
+        scale = yield_scale if as_limit(max_block_size).is_broad(rule) else 0
+        used = take > 0 and rate >= required_yield(min_yield, expected, scale)
         if used and new is None:
             found = block(features, [rule], link_within=link_within, max_block_size=max_block_size)
             new = _missing_from(known, found.left * n + found.right)

@@ -37,6 +37,7 @@ def _probe(features, rules, **options):
     """The first rule as the base, the others probed, pairs sharing a postcode linking."""
     base = block(features, rules[:1], link_within=True, max_block_size=1000)
     settings = {"min_yield": 0.01, "threshold": 0.5, "random_state": 0} | options
+    settings.setdefault("max_block_size", 1000)
     return probe_rules(
         features,
         base,
@@ -44,7 +45,6 @@ def _probe(features, rules, **options):
         1,
         _same_postcode(features),
         link_within=True,
-        max_block_size=1000,
         **settings,
     )
 
@@ -110,3 +110,32 @@ def test_sampled_pairs_are_distinct_pairs_of_the_rule() -> None:
         )
         is None
     )
+
+
+def test_the_yield_a_rule_needs_grows_with_the_pairs_it_adds() -> None:
+    from singleview.probe import required_yield
+
+    assert required_yield(0.001, 100, 1000) == 0.001  # small: the plain threshold
+    assert required_yield(0.001, 1000, 1000) == 0.001
+    assert required_yield(0.001, 4000, 1000) == 0.004  # four times the scale
+    assert required_yield(0.001, 10**9, 0) == 0.001  # 0: never raised
+
+
+def test_a_broad_rule_adding_many_pairs_must_link_more_of_them() -> None:
+    from singleview.blocking import BlockLimit
+
+    features = _features(200)
+    rules = [("last_name",), ("city",)]
+    broad = BlockLimit(1000, broad=500, broad_rules=frozenset({("city",)}))
+    plain = _probe(features, rules, min_yield=0.001).stats.set_index("rule")
+    # city adds ~9,900 pairs of which a few in a thousand share a postcode
+    rate = plain.loc["city", "link_rate"]
+    assert plain.loc["city", "used"] and 0.001 <= rate < 0.01
+    pairs = int(plain.loc["city", "probed_pairs"])
+    options = {"min_yield": 0.001, "yield_scale": pairs // 10}
+    scaled = _probe(features, rules, max_block_size=broad, **options).stats
+    assert not scaled.set_index("rule").loc["city", "used"]  # a broad rule: needs 1%
+    wide = _probe(features, rules, **options).stats
+    assert wide.set_index("rule").loc["city", "used"]  # not a broad rule: the plain rate
+    kept = _probe(features, rules, max_block_size=broad, min_yield=0.001, yield_scale=pairs)
+    assert kept.stats.set_index("rule").loc["city", "used"]  # within the scale: as before

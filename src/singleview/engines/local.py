@@ -430,6 +430,7 @@ def _probe(
             link_within=link_within,
             max_block_size=block_limit(settings),
             min_yield=settings.min_rule_yield,
+            yield_scale=settings.yield_scale_pairs,
             threshold=threshold,
             random_state=random_state,
             sample_size=settings.probe_pairs,

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ...autoconfig import block_limit
 from ...blocking import rule_name
 from ...model import FellegiSunter
-from ...probe import draw_block_pairs
+from ...probe import draw_block_pairs, required_yield
 from ...settings import Settings
 from ...store.context import MatchContext
 from ..timing import StageTimer
@@ -170,7 +171,9 @@ def probe_rules(
                 rate = scored.where(F.col("probability") >= threshold).count() / take
             else:
                 rate = 0.0
-            used = take > 0 and rate >= settings.min_rule_yield
+            scale = settings.yield_scale_pairs if block_limit(settings).is_broad(rule) else 0
+            needed = required_yield(settings.min_rule_yield, expected, scale)
+            used = take > 0 and rate >= needed
             if used and new is None:
                 new = engine.checkpoint(
                     keyed_pairs(keyed, rules, [rule], link_within)
