@@ -44,11 +44,14 @@ def assert_same(local: sv.Result, remote: sv.SparkResult) -> None:
 
 
 def test_synthetic_with_the_probe_equals_local(spark: Any) -> None:
-    # A small probe sample makes the broad rules' draws go through the sampled branch.
+    # A small probe sample makes the broad rules' draws go through the sampled branch, and
+    # a small yield scale raises the rate the broad rules must show: name_key (about 1,000
+    # pairs, 87% linking) then needs 99% and is left out.
     data = generate(2500, random_state=11)
-    settings = sv.Settings(probe_pairs=400)
+    settings = sv.Settings(probe_pairs=400, min_rule_yield=0.1, yield_scale_pairs=100)
     local = sv.resolve(sources(data.frames), settings=settings)
     assert local.blocking["link_rate"].notna().any()  # the probe ran
+    assert not local.blocking.set_index("rule").loc["name_key", "used"]
     remote = sv.resolve(sources(data.frames), settings=settings, engine=sv.SparkEngine(spark))
     assert isinstance(remote, sv.SparkResult)
     assert_same(local, remote)
