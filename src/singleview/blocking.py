@@ -111,8 +111,24 @@ def slot_codes(
     return rows[keep], carry[keep], values[keep]
 
 
+def _first_seen_order(codes: np.ndarray) -> bool:
+    """Whether codes (-1: missing) are numbered in order of first appearance, as
+    ``pd.factorize`` numbers them: each new code is one more than the largest so far."""
+    seen = np.maximum.accumulate(codes) if len(codes) else codes
+    return bool(len(codes) == 0 or (seen[0] == 0 and np.all(np.diff(seen) <= 1)))
+
+
 def _grouped_rows(features: Features, rule: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(record, block) memberships for one rule, de-duplicated; block ids are dense."""
+    """(record, block) memberships for one rule, de-duplicated; block ids are dense,
+    numbered in order of first appearance.  Not sorted: every caller orders them itself."""
+    if len(rule) == 1 and features[rule[0]].width == 1:
+        # One single-valued key: its codes are the blocks already (features number values
+        # in order of first appearance), and a record is in one block at most.
+        codes = features[rule[0]].first.astype(np.int64)
+        rows = np.flatnonzero(codes >= 0)
+        present = codes[rows]
+        if _first_seen_order(present):
+            return rows.astype(np.int64), present
     rows = np.arange(features.n, dtype=np.int64)
     groups = np.zeros(features.n, dtype=np.int64)
     for key in rule:

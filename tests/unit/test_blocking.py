@@ -151,3 +151,37 @@ def test_zero_config_caps_broad_rules_and_given_rules_are_not() -> None:
     assert given.of(("name_key",)) == 1000
     # Never above max_block_size.
     assert block_limit(sv.Settings(max_block_size=30)).of(("name_key",)) == 30
+
+
+def test_a_single_key_rule_reads_its_codes_as_the_general_path_groups_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import singleview.blocking as blocking
+
+    rng = np.random.default_rng(5)
+    records = _records(
+        [
+            {
+                "source": "s",
+                "source_id": str(i),
+                "last_name": None if rng.random() < 0.2 else f"n{rng.integers(25)}",
+                "postcode": f"p{rng.integers(30)}",
+            }
+            for i in range(300)
+        ]
+    )
+    features = build_features(records)
+    for key in ("last_name", "last_name_key", "postcode"):
+        fast = blocking._grouped_rows(features, [key])
+        with monkeypatch.context() as patch:
+            patch.setattr(blocking, "_first_seen_order", lambda codes: False)
+            general = blocking._grouped_rows(features, [key])
+        assert sorted(zip(*fast, strict=True)) == sorted(zip(*general, strict=True))
+        pairs = block(features, [[key]], link_within=True, max_block_size=1000)
+        with monkeypatch.context() as patch:
+            patch.setattr(blocking, "_first_seen_order", lambda codes: False)
+            again = block(features, [[key]], link_within=True, max_block_size=1000)
+        assert _pairs(pairs) == _pairs(again)
+    assert blocking._first_seen_order(np.array([0, 0, 1, 0, 2, 1]))
+    assert not blocking._first_seen_order(np.array([1, 0]))
+    assert not blocking._first_seen_order(np.array([0, 2, 1]))
