@@ -217,8 +217,8 @@ def split_full_name(s: pd.Series) -> pd.DataFrame:
         last[at] = pick(surname.isin(PLACEHOLDERS), None, surname).to_numpy()[usable]
 
     # A part that is itself a placeholder ("Test Test", "Unknown Unknown") is not a name.
-    for part in (first, middle, last):
-        part[np.isin(part, list(PLACEHOLDERS))] = None
+    for part in (first, middle, last):  # hashed, not sorted: np.isin sorts object arrays
+        part[pd.Series(part, dtype=object).isin(PLACEHOLDERS).to_numpy(dtype=bool)] = None
     return pd.DataFrame(
         {
             "first_name": expand(codes, first, s),
