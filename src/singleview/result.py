@@ -87,6 +87,13 @@ class Result:
     _features: Features | None = field(default=None, repr=False)
 
     # -- inspection ------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle with ``pairs`` built: a :class:`Deferred` holds a closure, which cannot be
+        pickled, so a result is pickled as if its pairs had been read."""
+        _ = self.pairs
+        return dict(self.__dict__)
+
     def _position(self, key: RecordKey) -> int:
         source, source_id = key
         index = pd.MultiIndex.from_arrays([self.records["source"], self.records["source_id"]])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 
@@ -60,3 +62,11 @@ def test_resolved_pairs_hold_every_pair_above_the_floor_with_its_records() -> No
     gammas = [c for c in pairs.columns if c.startswith("gamma_")]
     assert gammas and all(pairs[c].dtype == np.int8 for c in gammas)
     assert set(pairs["matched_by"]) <= {"model", "rule"}
+
+
+def test_a_result_pickles_before_its_deferred_pairs_are_read() -> None:
+    rows = {"match_probability": [0.9, 0.2]}
+    result = _result(Deferred(lambda: pd.DataFrame(rows)))
+    restored = pickle.loads(pickle.dumps(result))
+    pd.testing.assert_frame_equal(restored.pairs, pd.DataFrame(rows))
+    assert not isinstance(result.__dict__["_pairs_value"], Deferred)
