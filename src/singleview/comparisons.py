@@ -67,34 +67,40 @@ class _Pair:
         )
 
 
-def _levels(
-    pair: _Pair, rules: Callable[[np.ndarray, np.ndarray], np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Best level over slot combinations, and the shared value's code where exact.
+def _levels(pair: _Pair, rules: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Best level over slot combinations (``-1`` where a side has no value).
 
     A single-valued field's rules see every pair (some rules index per-pair masks); a
     multi-valued field's see, per slot combination, only the pairs holding both slots.
     """
     best = np.zeros(len(pair.left), dtype=np.int8)
-    exact_code = np.full(len(pair.left), -1, dtype=np.int32)
     if pair.coded.width == 1:
         a, b = pair.left[:, 0], pair.right[:, 0]
         both = (a >= 0) & (b >= 0)
         # Rules may index per-value tables, empty in a batch without a value.
         if both.any():
             best = np.where(both, rules(a, b), 0).astype(np.int8)
-            exact_code = np.where(both & (a == b), a, -1).astype(np.int32)
     else:
         for a_all, b_all in pair.combos():
             rows = np.flatnonzero((a_all >= 0) & (b_all >= 0))
             if len(rows) == 0:
                 continue
-            a, b = a_all[rows], b_all[rows]
-            best[rows] = np.maximum(best[rows], rules(a, b).astype(np.int8))
-            fresh = (a == b) & (exact_code[rows] < 0)
-            exact_code[rows[fresh]] = a[fresh]
+            best[rows] = np.maximum(best[rows], rules(a_all[rows], b_all[rows]).astype(np.int8))
     best[pair.missing()] = -1
-    return best, exact_code
+    return best
+
+
+def _shared_code(pair: _Pair) -> np.ndarray:
+    """The code of a value both sides hold (-1 if none), from the first slot combination
+    that agrees.  Value codes only: cheap enough to recompute where it is needed."""
+    if pair.coded.width == 1:
+        a, b = pair.left[:, 0], pair.right[:, 0]
+        return np.where((a >= 0) & (a == b), a, -1).astype(np.int32)
+    shared = np.full(len(pair.left), -1, dtype=np.int32)
+    for a, b in pair.combos():
+        fresh = (a >= 0) & (a == b) & (shared < 0)
+        shared[fresh] = a[fresh]
+    return shared
 
 
 def _graded(
@@ -161,6 +167,10 @@ class Comparison:
         self, features: Features, left: np.ndarray, right: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Levels (``int8``, ``-1`` missing) for pairs, and the exact value's code (or -1)."""
+        return self.levels(features, left, right), self.shared_codes(features, left, right)
+
+    def levels(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Levels (``int8``, ``-1`` missing) for the pairs ``(left[i], right[i])``."""
         coded = features[self.column]
         values = coded.values
         top = len(self.labels) - 1
@@ -176,6 +186,17 @@ class Comparison:
             ("rules", self.column, kind), lambda: self._rules(features, values, top)
         )
         return _levels(pair, rules)
+
+    def shared_codes(self, features: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """The code of the value both sides of each pair share (-1 if none): the value whose
+        term frequency adjusts an exact match.  Compares codes only, no strings."""
+        pair = _Pair(features[self.column], left, right)
+        shared = _shared_code(pair)
+        if self.kind == "first_name":
+            # Two equal initials say no more than an initial and a name: no boost.
+            single = self._first_name_tables(features, pair.coded.values)[2]
+            shared[(shared >= 0) & single[np.maximum(shared, 0)]] = -1
+        return shared
 
     def _rules(
         self, features: Features, values: np.ndarray, top: int
@@ -222,11 +243,11 @@ class Comparison:
         return rules
 
     # -- kinds with more than one field or a lookup table ---------------------------------
-    def _first_name(
-        self, features: Features, pair: _Pair, left: np.ndarray, right: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        values = pair.coded.values
-        nick, initials, single = features.memo(
+    def _first_name_tables(
+        self, features: Features, values: np.ndarray
+    ) -> tuple[np.ndarray, Callable[[np.ndarray, np.ndarray], np.ndarray], np.ndarray]:
+        """Nickname pair keys, the initials rule and which values are single letters."""
+        return features.memo(  # type: ignore[no-any-return]
             ("first_name_tables", self.column),
             lambda: (
                 nickname_keys(values),
@@ -234,6 +255,12 @@ class Comparison:
                 np.append(pd.Series(values, dtype="object").str.len().to_numpy() == 1, False),
             ),
         )
+
+    def _first_name(
+        self, features: Features, pair: _Pair, left: np.ndarray, right: np.ndarray
+    ) -> np.ndarray:
+        values = pair.coded.values
+        nick, initials, single = self._first_name_tables(features, values)
         width = np.int64(len(values) + 1)
         swapped = features.pair_memo(
             "swapped", left, right, lambda: swapped_names(features, left, right)
@@ -251,21 +278,18 @@ class Comparison:
             level[(a == b) & single[a]] = 1
             return level
 
-        level, exact = _levels(pair, rules)
-        # ... and get no term-frequency boost either.
-        exact[(exact >= 0) & single[np.maximum(exact, 0)]] = -1
-        return level, exact
+        return _levels(pair, rules)
 
     def _last_name(
         self, features: Features, pair: _Pair, left: np.ndarray, right: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> np.ndarray:
         swapped = features.pair_memo(
             "swapped", left, right, lambda: swapped_names(features, left, right)
         )
         graded = _graded(pair.coded.values, JaroWinkler.normalized_similarity, (0.80, 0.92), 3)
-        level, exact = _levels(pair, graded)
-        level[swapped & (exact < 0)] = -1
-        return level, exact
+        level = _levels(pair, graded)
+        level[swapped & (_shared_code(pair) < 0)] = -1
+        return level
 
     @staticmethod
     def _date_rules(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -359,10 +383,10 @@ def compare_all(
     *,
     threads: int,
     chunk: int,
-) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+) -> np.ndarray:
     """Every comparison on the pairs ``(left[i], right[i])``: the levels (``int8``, one
-    column per comparison) and, per comparison with term-frequency adjustment, the code of
-    the value both sides share (or -1).
+    column per comparison).  The values behind term-frequency adjustments are not kept per
+    pair: :meth:`Comparison.shared_codes` recomputes them from codes where scored.
 
     Pairs go through ``chunk`` at a time, so each comparison's working arrays (value codes
     of both sides, similarities) stay the same size at any pair count; within a chunk the
@@ -371,11 +395,6 @@ def compare_all(
     does not depend on ``threads`` or ``chunk``.
     """
     levels = np.empty((len(left), len(comparisons)), dtype=np.int8)
-    exact = {
-        k: np.empty(len(left), dtype=np.int32)
-        for k, comparison in enumerate(comparisons)
-        if comparison.tf_adjust
-    }
     threads = min(threads, len(comparisons))
     with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
         for start in range(0, len(left), chunk):
@@ -383,15 +402,13 @@ def compare_all(
             part_left, part_right = left[rows], right[rows]
 
             def one(k: int, a: np.ndarray = part_left, b: np.ndarray = part_right) -> Any:
-                return comparisons[k].compare(features, a, b)
+                return comparisons[k].levels(features, a, b)
 
             found = (
                 pool.map(one, range(len(comparisons)))
                 if pool
                 else map(one, range(len(comparisons)))
             )
-            for k, (level, code) in enumerate(found):
+            for k, level in enumerate(found):
                 levels[rows, k] = level
-                if k in exact:
-                    exact[k][rows] = code
-    return levels, exact
+    return levels

@@ -295,10 +295,9 @@ class FellegiSunter(Scoring):
         in threads from :data:`LEVELS_THREADED_FROM` pairs, :data:`LEVELS_CHUNK` at a time
         so the threads' working arrays stay small."""
         threads = usable_cpus() if len(left) >= LEVELS_THREADED_FROM else 1
-        levels, _ = compare_all(
+        return compare_all(
             self.comparisons, features, left, right, threads=threads, chunk=LEVELS_CHUNK
         )
-        return levels
 
     def _term_frequencies(
         self, counted: Mapping[str, tuple[np.ndarray, np.ndarray]]

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SCORE_CHUNK", "Scoring"]
 
-#: Pairs scored at once (bounds the float64 weights matrix).
-SCORE_CHUNK = 1_000_000
+#: Pairs scored at once with term-frequency adjustments: each of the few float64 working
+#: matrices is 8 bytes per pair and comparison, and one chunk per thread is in flight.
+SCORE_CHUNK = 250_000
 
 
 class Scoring:

@@ -30,26 +30,21 @@ __all__ = [
 COMPARE_CHUNK = 2_000_000
 #: From this many pairs the comparisons run in one thread per CPU.
 THREADED_FROM = 100_000
+#: Pairs scored at once (their working arrays are a few times this many floats).
+SCORE_PAIRS_CHUNK = 4_000_000
 
 
 @dataclass(frozen=True)
 class Compared:
-    """Pairs with their levels (``int8``, one column per comparison) and, for comparisons
-    with term-frequency adjustment, the code of the value both sides share (or -1)."""
+    """Pairs with their levels (``int8``, one column per comparison)."""
 
     left: np.ndarray
     right: np.ndarray
     levels: np.ndarray
-    exact: dict[int, np.ndarray]
 
     def take(self, rows: np.ndarray) -> Compared:
         """The pairs at ``rows``."""
-        return Compared(
-            self.left[rows],
-            self.right[rows],
-            self.levels[rows],
-            {k: v[rows] for k, v in self.exact.items()},
-        )
+        return Compared(self.left[rows], self.right[rows], self.levels[rows])
 
 
 def compare_pairs(
@@ -61,10 +56,10 @@ def compare_pairs(
     arrays (value codes of both sides, similarities) stay the same size at any pair count.
     """
     threads = usable_cpus() if len(left) >= THREADED_FROM else 1
-    levels, exact = compare_all(
+    levels = compare_all(
         model.comparisons, features, left, right, threads=threads, chunk=COMPARE_CHUNK
     )
-    return Compared(left, right, levels, exact)
+    return Compared(left, right, levels)
 
 
 def extend_compared(
@@ -81,20 +76,15 @@ def extend_compared(
     del keys
     levels = np.empty((len(candidates), compared.levels.shape[1]), dtype=compared.levels.dtype)
     levels[done] = compared.levels
-    exact = {}
-    for k, codes in compared.exact.items():
-        exact[k] = np.empty(len(candidates), dtype=codes.dtype)
-        exact[k][done] = codes
     del done
     rows = np.flatnonzero(todo)
     del todo
     for start in range(0, len(rows), COMPARE_CHUNK):
         chunk = rows[start : start + COMPARE_CHUNK]
-        part = compare_pairs(features, model, candidates.left[chunk], candidates.right[chunk])
-        levels[chunk] = part.levels
-        for k, codes in part.exact.items():
-            exact[k][chunk] = codes
-    return Compared(candidates.left, candidates.right, levels, exact)
+        levels[chunk] = compare_pairs(
+            features, model, candidates.left[chunk], candidates.right[chunk]
+        ).levels
+    return Compared(candidates.left, candidates.right, levels)
 
 
 def fit_compared(
@@ -133,13 +123,28 @@ def score_compared(
     features: Features, compared: Compared, model: FellegiSunter
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Match weights, probabilities and disagreement (see
-    :meth:`~singleview.model.FellegiSunter.score_with_disagreement`) of compared pairs."""
+    :meth:`~singleview.model.FellegiSunter.score_with_disagreement`) of compared pairs.
+
+    Pairs are scored :data:`SCORE_PAIRS_CHUNK` at a time: the per-pair working arrays (the
+    prior, the shared values behind term-frequency adjustments, pattern ids) stay the same
+    size at any pair count, and only the three results are as long as the pairs.
+    """
     tables = {}
-    for k in compared.exact:
-        table = model.tf_table(k, features)
+    for k, comparison in enumerate(model.comparisons):
+        table = model.tf_table(k, features) if comparison.tf_adjust else None
         if table is not None:
             tables[k] = table
-    prior = model.prior_weights(features, compared.left, compared.right)
-    return model.score_with_disagreement(
-        compared.levels, ExactValues(compared.exact, tables), prior
-    )
+    n = len(compared.left)
+    weight = np.empty(n, dtype=np.float64)
+    probability = np.empty(n, dtype=np.float64)
+    against = np.empty(n, dtype=np.float64)
+    for start in range(0, n, SCORE_PAIRS_CHUNK):
+        rows = slice(start, start + SCORE_PAIRS_CHUNK)
+        left, right = compared.left[rows], compared.right[rows]
+        shared = {k: model.comparisons[k].shared_codes(features, left, right) for k in tables}
+        weight[rows], probability[rows], against[rows] = model.score_with_disagreement(
+            compared.levels[rows],
+            ExactValues(shared, tables),
+            model.prior_weights(features, left, right),
+        )
+    return weight, probability, against

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import singleview as sv
+from singleview import scoring
 from singleview.blocking import block
 from singleview.model import ExactValues
 from singleview.scoring import compare_pairs, extend_compared, score_compared
@@ -18,9 +19,15 @@ def test_term_frequencies_as_codes_score_like_per_pair_adjustments(
     left = rng.integers(0, features.n, 5000)
     right = rng.integers(0, features.n, 5000)
     compared = compare_pairs(features, model, left, right)
-    per_pair = {k: model.tf_adjustment(k, features, c) for k, c in compared.exact.items()}
-    tables = {k: model.tf_table(k, features) for k in compared.exact}
-    codes = ExactValues(compared.exact, {k: t for k, t in tables.items() if t is not None})
+    exact = {
+        k: c.shared_codes(features, left, right)
+        for k, c in enumerate(model.comparisons)
+        if c.tf_adjust
+    }
+    assert exact and any((codes >= 0).any() for codes in exact.values())
+    per_pair = {k: model.tf_adjustment(k, features, c) for k, c in exact.items()}
+    tables = {k: model.tf_table(k, features) for k in exact}
+    codes = ExactValues(exact, {k: t for k, t in tables.items() if t is not None})
     expected = model.score_with_disagreement(compared.levels, per_pair)
     got = model.score_with_disagreement(compared.levels, codes)
     for a, b in zip(expected, got, strict=True):
@@ -29,6 +36,21 @@ def test_term_frequencies_as_codes_score_like_per_pair_adjustments(
     weight = score_compared(features, compared, model)[0]
     prior = model.prior_weights(features, left, right)
     np.testing.assert_allclose(weight, expected[0] - model.prior_weight + prior)
+
+
+def test_scoring_in_chunks_gives_the_same_scores(
+    fake_result: sv.Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, features = fake_result.model, fake_result._features
+    assert model is not None and features is not None
+    rng = np.random.default_rng(1)
+    left = rng.integers(0, features.n, 3001)
+    right = rng.integers(0, features.n, 3001)
+    compared = compare_pairs(features, model, left, right)
+    whole = score_compared(features, compared, model)
+    monkeypatch.setattr(scoring, "SCORE_PAIRS_CHUNK", 500)
+    for a, b in zip(whole, score_compared(features, compared, model), strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_extending_compared_pairs_equals_comparing_them_all(fake_result: sv.Result) -> None:
@@ -42,15 +64,13 @@ def test_extending_compared_pairs_equals_comparing_them_all(fake_result: sv.Resu
     full = compare_pairs(features, model, everything.left, everything.right)
     assert len(part) < len(everything)
     np.testing.assert_array_equal(grown.levels, full.levels)
-    for k in full.exact:
-        np.testing.assert_array_equal(grown.exact[k], full.exact[k])
 
 
 def test_threads_give_what_one_thread_gives(
     fake_result: sv.Result, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Comparisons and term-frequency score chunks run in one thread per CPU on large
-    inputs; the levels, codes and scores are those of one thread, bit for bit."""
+    inputs; the levels and scores are those of one thread, bit for bit."""
     import singleview.model as model_module
     import singleview.model_scoring as model_scoring
     import singleview.scoring as scoring
@@ -75,8 +95,25 @@ def test_threads_give_what_one_thread_gives(
 
     (one, one_scores), (two, two_scores) = run(1), run(2)
     np.testing.assert_array_equal(one.levels, two.levels)
-    assert one.exact.keys() == two.exact.keys()
-    for k in one.exact:
-        np.testing.assert_array_equal(one.exact[k], two.exact[k])
     for a, b in zip(one_scores, two_scores, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_shared_code_is_a_value_both_sides_hold_at_the_exact_level(
+    fake_result: sv.Result,
+) -> None:
+    """The codes behind term-frequency adjustments are recomputed from value codes where
+    pairs are scored; they stand only on exact levels, for a value both records hold."""
+    model, features = fake_result.model, fake_result._features
+    assert model is not None and features is not None
+    candidates = block(features, [("dob",)], link_within=True, max_block_size=1000)
+    left, right = candidates.left, candidates.right
+    for comparison in model.comparisons:
+        level, shared = comparison.compare(features, left, right)
+        rows = np.flatnonzero(shared >= 0)
+        assert len(rows), comparison.column
+        assert (level[rows] == len(comparison.labels) - 1).all(), comparison.column
+        codes = features[comparison.column].codes
+        held_left = (codes[left[rows]] == shared[rows, None]).any(axis=1)
+        held_right = (codes[right[rows]] == shared[rows, None]).any(axis=1)
+        assert held_left.all() and held_right.all(), comparison.column
