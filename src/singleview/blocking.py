@@ -75,6 +75,10 @@ def as_limit(limit: int | BlockLimit) -> BlockLimit:
     return limit if isinstance(limit, BlockLimit) else BlockLimit(int(limit))
 
 
+#: Pairs tested at once by :func:`agree`.
+AGREE_CHUNK = 4_000_000
+
+
 @dataclass(frozen=True)
 class Candidates:
     """Candidate pairs (``left < right``, sorted) and the first rule that found each."""
@@ -326,14 +330,18 @@ def first_rule(
 def agree(
     features: Features, keys: Sequence[str], left: np.ndarray, right: np.ndarray
 ) -> np.ndarray:
-    """Pairs agreeing exactly on every key (on any shared value of a multi-valued one)."""
+    """Pairs agreeing exactly on every key (on any shared value of a multi-valued one).
+    Pairs go :data:`AGREE_CHUNK` at a time: both sides' codes are gathered per chunk."""
     result = np.ones(len(left), dtype=bool)
-    for key in keys:
-        codes = features[key].codes
-        hit = np.zeros(len(left), dtype=bool)
-        for i in range(codes.shape[1]):
-            a = codes[left, i]
-            for j in range(codes.shape[1]):
-                hit |= (a >= 0) & (a == codes[right, j])
-        result &= hit
+    for start in range(0, len(left), AGREE_CHUNK):
+        rows = slice(start, start + AGREE_CHUNK)
+        part_left, part_right = left[rows], right[rows]
+        for key in keys:
+            codes = features[key].codes
+            hit = np.zeros(len(part_left), dtype=bool)
+            for i in range(codes.shape[1]):
+                a = codes[part_left, i]
+                for j in range(codes.shape[1]):
+                    hit |= (a >= 0) & (a == codes[part_right, j])
+            result[rows] &= hit
     return result

@@ -36,11 +36,17 @@ class EMResult:
 _BITS = 4
 
 
+#: Rows keyed at once by :func:`pattern_index` (its working arrays are 8 bytes a row).
+PATTERN_CHUNK = 4_000_000
+
+
 def pattern_index(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's pattern number and the distinct rows (patterns), in ascending key order.
 
     ``patterns[ids]`` is ``levels``.  A model that ignores term frequencies scores a pair
     by its pattern alone, so it can score the few thousand patterns instead of every pair.
+    Rows are keyed :data:`PATTERN_CHUNK` at a time, so beyond the ids (4 bytes a row) the
+    working memory does not grow with the number of rows.
     """
     n, width = levels.shape
     if n == 0:
@@ -48,18 +54,25 @@ def pattern_index(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if width * _BITS >= 63 or int(levels.max(initial=0)) >= (1 << _BITS) - 1:
         patterns, inverse = np.unique(levels, axis=0, return_inverse=True)
         return np.asarray(inverse, dtype=np.int64).ravel(), patterns
-    keys = np.zeros(n, dtype=np.int64)
-    for k in range(width):  # column by column: no n x width int64 temporary
-        keys |= (levels[:, k].astype(np.int64) + 1) << (_BITS * k)
-    codes, uniques = factorize_ints(keys)
-    order = np.argsort(uniques)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    ordered = uniques[order]
+    chunks = [levels[start : start + PATTERN_CHUNK] for start in range(0, n, PATTERN_CHUNK)]
+    ordered = np.unique(np.concatenate([factorize_ints(_keys(c))[1] for c in chunks]))
+    ids = np.empty(n, dtype=np.int32 if len(ordered) < 2**31 else np.int64)
+    start = 0
+    for chunk in chunks:  # keyed again: a few passes over the chunk, no codes kept between
+        ids[start : start + len(chunk)] = np.searchsorted(ordered, _keys(chunk))
+        start += len(chunk)
     patterns = np.empty((len(ordered), width), dtype=levels.dtype)
     for k in range(width):
         patterns[:, k] = ((ordered >> (_BITS * k)) & ((1 << _BITS) - 1)) - 1
-    return rank.astype(np.int32 if len(rank) < 2**31 else np.int64)[codes], patterns
+    return ids, patterns
+
+
+def _keys(levels: np.ndarray) -> np.ndarray:
+    """Each row of ``levels`` packed into one int64, :data:`_BITS` bits per column."""
+    keys = np.zeros(len(levels), dtype=np.int64)
+    for k in range(levels.shape[1]):  # column by column: no rows x width int64 temporary
+        keys |= (levels[:, k].astype(np.int64) + 1) << (_BITS * k)
+    return keys
 
 
 def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

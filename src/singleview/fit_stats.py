@@ -107,7 +107,8 @@ def _random_candidates(
 ) -> np.ndarray:
     """Per random pair, the pattern number of the candidate pair it is, or -1."""
     n = np.int64(max(features.n, 1))
-    candidate_keys = pairs[0].astype(np.int64) * n + pairs[1]
+    candidate_keys = np.multiply(pairs[0], n, dtype=np.int64)  # one array, no astype copy
+    candidate_keys += pairs[1]
     # Blocking hands pairs over sorted; sort only if someone else did not.
     ordered = bool(np.all(candidate_keys[1:] > candidate_keys[:-1]))
     order = np.arange(len(candidate_keys)) if ordered else np.argsort(candidate_keys)
@@ -122,6 +123,28 @@ def _random_candidates(
     found = np.minimum(found, len(order) - 1)
     is_candidate = sorted_keys[found] == wanted
     return np.where(is_candidate, ids[order[found]], -1).astype(np.int64)
+
+
+#: Pairs counted at once per (source pair, pattern) stratum.
+STRATA_CHUNK = 4_000_000
+
+
+def _strata(
+    features: Features,
+    pairs: tuple[np.ndarray, np.ndarray],
+    ids: np.ndarray,
+    n_sources: int,
+    width: int,
+) -> np.ndarray:
+    """Candidate pairs per (source pair, pattern), counted a chunk of pairs at a time (the
+    source codes and stratum numbers are 8 bytes a pair each)."""
+    strata = np.zeros(n_sources**2 * width, dtype=np.int64)
+    for start in range(0, len(ids), STRATA_CHUNK):
+        rows = slice(start, start + STRATA_CHUNK)
+        source = features.source
+        stratum = stratum_of(source[pairs[0][rows]], source[pairs[1][rows]], n_sources)
+        strata += np.bincount(stratum * width + ids[rows], minlength=len(strata))
+    return strata
 
 
 def local_fit_stats(
@@ -150,11 +173,7 @@ def local_fit_stats(
     names = [str(v) for v in features.source_names]
     strata = None
     if pairs is not None and known and len(names) >= 2:
-        width = max(len(patterns), 1)
-        stratum = stratum_of(features.source[pairs[0]], features.source[pairs[1]], len(names))
-        strata = np.bincount(stratum * width + ids, minlength=len(names) ** 2 * width).astype(
-            np.int64
-        )
+        strata = _strata(features, pairs, ids, len(names), max(len(patterns), 1))
     tf = {
         c.column: (features[c.column].values, features[c.column].counts())
         for c in model.comparisons

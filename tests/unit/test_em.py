@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from singleview.em import pattern_counts, run_em
+from singleview import em
+from singleview.em import pattern_counts, pattern_index, run_em
 
 
 def test_pattern_counts() -> None:
@@ -13,6 +14,23 @@ def test_pattern_counts() -> None:
         (1, 0): 3,
         (-1, 2): 1,
     }
+
+
+def test_pattern_index_in_chunks_is_the_same_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows are keyed a chunk at a time; the ids and patterns are those of one pass, in
+    ascending key order, whatever the chunk size."""
+    rng = np.random.default_rng(3)
+    levels = rng.integers(-1, 4, size=(10_001, 6)).astype(np.int8)
+    levels[:, 5] = rng.integers(-1, 1, size=len(levels))  # few patterns repeat often
+    whole_ids, whole_patterns = pattern_index(levels)
+    np.testing.assert_array_equal(whole_patterns[whole_ids], levels)
+    keys = [tuple(row) for row in (whole_patterns + 1)[:, ::-1].tolist()]
+    assert keys == sorted(keys)
+    monkeypatch.setattr(em, "PATTERN_CHUNK", 999)
+    ids, patterns = pattern_index(levels)
+    np.testing.assert_array_equal(ids, whole_ids)
+    np.testing.assert_array_equal(patterns, whole_patterns)
+    assert ids.dtype == np.int32
 
 
 def test_em_recovers_a_planted_mixture() -> None:

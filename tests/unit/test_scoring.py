@@ -117,3 +117,34 @@ def test_a_shared_code_is_a_value_both_sides_hold_at_the_exact_level(
         held_left = (codes[left[rows]] == shared[rows, None]).any(axis=1)
         held_right = (codes[right[rows]] == shared[rows, None]).any(axis=1)
         assert held_left.all() and held_right.all(), comparison.column
+
+
+def test_agreement_and_fit_counts_in_chunks_are_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``agree`` and the per-(source pair, pattern) counts go a chunk of pairs at a time;
+    the answers are those of one pass."""
+    from singleview import blocking, fit_stats
+    from singleview.datasets import generate
+
+    result = sv.resolve(generate(800, random_state=5).sources())  # four sources
+    model, features = result.model, result._features
+    assert model is not None and features is not None
+    candidates = block(features, [("dob",)], link_within=True, max_block_size=1000)
+    left, right = candidates.left, candidates.right
+    levels = compare_pairs(features, model, left, right).levels
+
+    def run() -> tuple[np.ndarray, np.ndarray | None]:
+        stats = fit_stats.local_fit_stats(
+            model, features, levels, link_within=True, pairs=(left, right)
+        )
+        return blocking.agree(features, ["last_name", "email"], left, right), stats.strata
+
+    whole_agree, whole_strata = run()
+    assert whole_agree.any() and not whole_agree.all()
+    assert whole_strata is not None and whole_strata.sum() == len(left)
+    monkeypatch.setattr(blocking, "AGREE_CHUNK", 97)
+    monkeypatch.setattr(fit_stats, "STRATA_CHUNK", 101)
+    chunked_agree, chunked_strata = run()
+    np.testing.assert_array_equal(chunked_agree, whole_agree)
+    np.testing.assert_array_equal(chunked_strata, whole_strata)
