@@ -331,7 +331,7 @@ class LocalEngine:
                 by_rule = np.zeros(len(candidates), dtype=bool)
                 for rule in settings.rules:
                     by_rule |= agree(features, rule, candidates.left, candidates.right)
-                probability = np.where(by_rule, 1.0, probability)
+                probability[by_rule] = 1.0  # in place: no second array as long as the pairs
             pair_left, pair_right, pair_probability = candidates.left, candidates.right, probability
             pair_disagreement, pair_forced = disagreement, by_rule
             pairs_out = pairs_frame(
