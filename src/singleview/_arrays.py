@@ -22,10 +22,22 @@ __all__ = [
     "explode_tuples",
     "factorize_ints",
     "lex_order",
+    "row_chunks",
     "take_text",
     "unique_first",
     "unique_sorted",
 ]
+
+
+def row_chunks(n: int, size: int) -> list[slice]:
+    """Slices covering rows ``0..n`` ``size`` at a time: the loop of every stage that works
+    a chunk of pairs at a time so its working arrays do not grow with the pair count.
+
+    Example:
+        >>> row_chunks(5, 2)
+        [slice(0, 2, None), slice(2, 4, None), slice(4, 6, None)]
+    """
+    return [slice(start, start + size) for start in range(0, n, size)]
 
 
 def _starts(ordered: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._arrays import lex_order, unique_first, unique_sorted
+from ._arrays import lex_order, row_chunks, unique_first, unique_sorted
 from .features import Coded, Features
 
 __all__ = [
@@ -333,8 +333,7 @@ def agree(
     """Pairs agreeing exactly on every key (on any shared value of a multi-valued one).
     Pairs go :data:`AGREE_CHUNK` at a time: both sides' codes are gathered per chunk."""
     result = np.ones(len(left), dtype=bool)
-    for start in range(0, len(left), AGREE_CHUNK):
-        rows = slice(start, start + AGREE_CHUNK)
+    for rows in row_chunks(len(left), AGREE_CHUNK):
         part_left, part_right = left[rows], right[rows]
         for key in keys:
             codes = features[key].codes

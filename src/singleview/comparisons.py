@@ -40,6 +40,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
+from ._arrays import row_chunks
 from .errors import ConfigError
 from .features import Coded, Features
 from .levels import LABELS, M_PRIORS, U_PRIORS
@@ -397,8 +398,7 @@ def compare_all(
     levels = np.empty((len(left), len(comparisons)), dtype=np.int8)
     threads = min(threads, len(comparisons))
     with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
-        for start in range(0, len(left), chunk):
-            rows = slice(start, start + chunk)
+        for rows in row_chunks(len(left), chunk):
             part_left, part_right = left[rows], right[rows]
 
             def one(k: int, a: np.ndarray = part_left, b: np.ndarray = part_right) -> Any:

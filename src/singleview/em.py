@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import factorize_ints
+from ._arrays import factorize_ints, row_chunks
 
 __all__ = ["EMResult", "pattern_counts", "pattern_index", "run_em"]
 
@@ -54,13 +54,11 @@ def pattern_index(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if width * _BITS >= 63 or int(levels.max(initial=0)) >= (1 << _BITS) - 1:
         patterns, inverse = np.unique(levels, axis=0, return_inverse=True)
         return np.asarray(inverse, dtype=np.int64).ravel(), patterns
-    chunks = [levels[start : start + PATTERN_CHUNK] for start in range(0, n, PATTERN_CHUNK)]
-    ordered = np.unique(np.concatenate([factorize_ints(_keys(c))[1] for c in chunks]))
+    chunks = row_chunks(n, PATTERN_CHUNK)
+    ordered = np.unique(np.concatenate([factorize_ints(_keys(levels[c]))[1] for c in chunks]))
     ids = np.empty(n, dtype=np.int32 if len(ordered) < 2**31 else np.int64)
-    start = 0
-    for chunk in chunks:  # keyed again: a few passes over the chunk, no codes kept between
-        ids[start : start + len(chunk)] = np.searchsorted(ordered, _keys(chunk))
-        start += len(chunk)
+    for rows in chunks:  # keyed again: a few passes over the chunk, no codes kept between
+        ids[rows] = np.searchsorted(ordered, _keys(levels[rows]))
     patterns = np.empty((len(ordered), width), dtype=levels.dtype)
     for k in range(width):
         patterns[:, k] = ((ordered >> (_BITS * k)) & ((1 << _BITS) - 1)) - 1

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._arrays import row_chunks
 from .em import pattern_index
 from .priors import stratum_of
 
@@ -139,9 +140,8 @@ def _strata(
     """Candidate pairs per (source pair, pattern), counted a chunk of pairs at a time (the
     source codes and stratum numbers are 8 bytes a pair each)."""
     strata = np.zeros(n_sources**2 * width, dtype=np.int64)
-    for start in range(0, len(ids), STRATA_CHUNK):
-        rows = slice(start, start + STRATA_CHUNK)
-        source = features.source
+    source = features.source
+    for rows in row_chunks(len(ids), STRATA_CHUNK):
         stratum = stratum_of(source[pairs[0][rows]], source[pairs[1][rows]], n_sources)
         strata += np.bincount(stratum * width + ids[rows], minlength=len(strata))
     return strata

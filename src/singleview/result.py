@@ -86,13 +86,13 @@ class Result:
     rows_in: dict[str, int] = field(default_factory=dict)
     _features: Features | None = field(default=None, repr=False)
 
-    # -- inspection ------------------------------------------------------------------------
-
     def __getstate__(self) -> dict[str, Any]:
         """Pickle with ``pairs`` built: a :class:`Deferred` holds a closure, which cannot be
         pickled, so a result is pickled as if its pairs had been read."""
         _ = self.pairs
         return dict(self.__dict__)
+
+    # -- inspection ------------------------------------------------------------------------
 
     def _position(self, key: RecordKey) -> int:
         source, source_id = key

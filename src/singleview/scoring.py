@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._arrays import row_chunks
 from ._process import usable_cpus
 from .blocking import Candidates, agree
 from .comparisons import compare_all
@@ -79,8 +80,8 @@ def extend_compared(
     del done
     rows = np.flatnonzero(todo)
     del todo
-    for start in range(0, len(rows), COMPARE_CHUNK):
-        chunk = rows[start : start + COMPARE_CHUNK]
+    for part in row_chunks(len(rows), COMPARE_CHUNK):
+        chunk = rows[part]
         levels[chunk] = compare_pairs(
             features, model, candidates.left[chunk], candidates.right[chunk]
         ).levels
@@ -138,8 +139,7 @@ def score_compared(
     weight = np.empty(n, dtype=np.float64)
     probability = np.empty(n, dtype=np.float64)
     against = np.empty(n, dtype=np.float64)
-    for start in range(0, n, SCORE_PAIRS_CHUNK):
-        rows = slice(start, start + SCORE_PAIRS_CHUNK)
+    for rows in row_chunks(n, SCORE_PAIRS_CHUNK):
         left, right = compared.left[rows], compared.right[rows]
         shared = {k: model.comparisons[k].shared_codes(features, left, right) for k in tables}
         weight[rows], probability[rows], against[rows] = model.score_with_disagreement(

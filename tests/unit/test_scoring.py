@@ -6,19 +6,28 @@ import pytest
 import singleview as sv
 from singleview import scoring
 from singleview.blocking import block
-from singleview.model import ExactValues
-from singleview.scoring import compare_pairs, extend_compared, score_compared
+from singleview.features import Features
+from singleview.model import ExactValues, FellegiSunter
+from singleview.scoring import Compared, compare_pairs, extend_compared, score_compared
+
+
+def _random_compared(
+    result: sv.Result, n_pairs: int, seed: int
+) -> tuple[FellegiSunter, Features, Compared]:
+    """``result``'s model and features, and ``n_pairs`` random record pairs compared."""
+    model, features = result.model, result._features
+    assert model is not None and features is not None
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, features.n, n_pairs)
+    right = rng.integers(0, features.n, n_pairs)
+    return model, features, compare_pairs(features, model, left, right)
 
 
 def test_term_frequencies_as_codes_score_like_per_pair_adjustments(
     fake_result: sv.Result,
 ) -> None:
-    model, features = fake_result.model, fake_result._features
-    assert model is not None and features is not None
-    rng = np.random.default_rng(0)
-    left = rng.integers(0, features.n, 5000)
-    right = rng.integers(0, features.n, 5000)
-    compared = compare_pairs(features, model, left, right)
+    model, features, compared = _random_compared(fake_result, 5000, seed=0)
+    left, right = compared.left, compared.right
     exact = {
         k: c.shared_codes(features, left, right)
         for k, c in enumerate(model.comparisons)
@@ -41,12 +50,7 @@ def test_term_frequencies_as_codes_score_like_per_pair_adjustments(
 def test_scoring_in_chunks_gives_the_same_scores(
     fake_result: sv.Result, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model, features = fake_result.model, fake_result._features
-    assert model is not None and features is not None
-    rng = np.random.default_rng(1)
-    left = rng.integers(0, features.n, 3001)
-    right = rng.integers(0, features.n, 3001)
-    compared = compare_pairs(features, model, left, right)
+    model, features, compared = _random_compared(fake_result, 3001, seed=1)
     whole = score_compared(features, compared, model)
     monkeypatch.setattr(scoring, "SCORE_PAIRS_CHUNK", 500)
     for a, b in zip(whole, score_compared(features, compared, model), strict=True):
