@@ -52,6 +52,7 @@ from ..scoring import (
 from ..settings import Settings
 from ..sources import Source
 from ..sources.parallel import load_all, worker_count
+from ..sources.records import text_column
 from ..survivorship import build_profiles
 from .pairs import empty_pairs, pairs_frame
 from .timing import STAGES, StageTimer
@@ -108,11 +109,8 @@ def combine(sources: Sequence[Source], *, workers: int | None = 1) -> Loaded:
     for column in records.columns:
         if records[column].dtype == object and column not in MULTI_VALUED_FIELDS:
             values = records[column].to_numpy()
-            missing = pd.isna(values)
-            if missing.any():  # NaN from a source without this column, or an adapter's
-                values = values.copy()
-                values[missing] = None
-                records[column] = values
+            if pd.isna(values).any():  # NaN from a source without this column, an adapter's
+                records[column] = text_column(values, records.index)
     quarantine = pd.concat([empty_quarantine(), *(n.quarantine for n in loaded)], ignore_index=True)
     issues = pd.concat([empty_issues(), *(n.issues for n in loaded)], ignore_index=True)
     return records, quarantine, issues, rows_in, priority

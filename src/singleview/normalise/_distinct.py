@@ -7,6 +7,7 @@ Every cleaning function in this package works the same way: factorise the input,
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -57,8 +58,24 @@ def factorize(s: pd.Series) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object
 
 
 def arrow_text(texts: Any) -> pa.StringArray:
-    """Texts as an Arrow string array for ``pyarrow.compute`` (anything not text: null)."""
-    return pa.array([t if isinstance(t, str) else None for t in texts], type=pa.string())
+    """Texts as an Arrow string array for ``pyarrow.compute`` (anything not text: null).
+
+    A lone surrogate (``"\\ud800"``, from bytes decoded with ``surrogateescape``) is not
+    UTF-8 and Arrow cannot hold it: such a text is read with U+FFFD in its place."""
+    items = texts if _all_text(texts) else [t if isinstance(t, str) else None for t in texts]
+    try:
+        return pa.array(items, type=pa.string())
+    except UnicodeEncodeError:
+        return pa.array([_valid_utf8(t) for t in items], type=pa.string())
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_utf8(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def from_arrow(array: pa.Array) -> npt.NDArray[np.object_]:
@@ -173,4 +190,15 @@ def _one_text(value: object) -> str | None:  # noqa: PLR0911 - one return per in
 
 def as_text(values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     """Each distinct value as text (numbers written sensibly); None where not representable."""
+    if _all_text(values):
+        return values
     return object_array(_one_text(v) for v in values)
+
+
+def _all_text(values: Any) -> bool:
+    """Whether ``values`` is an object array of ``str`` only (nothing missing): one C pass."""
+    return (
+        isinstance(values, np.ndarray)
+        and values.dtype == object
+        and pd.api.types.infer_dtype(values, skipna=False) == "string"
+    )

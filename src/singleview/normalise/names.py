@@ -173,9 +173,22 @@ def clean_name(s: pd.Series) -> Cleaned:
     return cleaned(codes, values, reasons, s)
 
 
-def _given_names(given: pd.Series) -> pd.DataFrame:
-    """First token and the rest of a folded given-names string."""
-    return given.str.extract(r"^(?P<first>\S+)(?: (?P<middle>.+))?$")
+def _extract(folded: npt.NDArray[np.object_], pattern: str) -> dict[str, npt.NDArray[np.object_]]:
+    """Each named group of ``pattern`` per folded text (Arrow's RE2: folded text is ASCII
+    letters, digits and single spaces, where RE2 and Python agree); None where the text is
+    missing, does not match or the group took no part (no group here can match empty)."""
+    parts = pc.extract_regex(arrow_text(folded), pattern)
+    out = {}
+    for index in range(parts.type.num_fields):
+        values = from_arrow(pc.struct_field(parts, index))
+        values[values == ""] = None
+        out[parts.type.field(index).name] = values
+    return out
+
+
+def _given_names(given: npt.NDArray[np.object_]) -> dict[str, npt.NDArray[np.object_]]:
+    """First token and the rest of each folded given-names string."""
+    return _extract(given, r"^(?P<first>\S+)(?: (?P<middle>.+))?$")
 
 
 def split_full_name(s: pd.Series) -> pd.DataFrame:
@@ -189,31 +202,30 @@ def split_full_name(s: pd.Series) -> pd.DataFrame:
     codes, distinct = factorize(s)
     texts = as_text(distinct)
     folded = fold_distinct(texts)
-    titled = pd.Series(folded, dtype=object).str.match(_LEADING_TITLES, na=False)
+    titled = arrow_mask(pc.match_substring_regex(arrow_text(folded), _LEADING_TITLES))
     whole, _ = _clean_distinct(texts, folded)
 
-    head = _given_names(pd.Series(whole, dtype=object))
-    rest = head["middle"].str.extract(_REST)
-    lone_title = (head["first"].notna() & head["middle"].isna() & titled).to_numpy(dtype=bool)
-    first = head["first"].to_numpy(dtype=object, copy=True)
-    middle = rest["middle"].to_numpy(dtype=object, copy=True)
-    last = rest["last"].to_numpy(dtype=object, copy=True)
+    head = _given_names(whole)
+    rest = _extract(head["middle"], _REST)
+    lone_title = ~pd.isna(head["first"]) & pd.isna(head["middle"]) & titled
+    first = head["first"]
+    middle = rest["middle"]
+    last = rest["last"]
     last[lone_title] = first[lone_title]
     first[lone_title] = None
 
     # "Smith, John" form; "John Smith, Jr" leaves nothing after the comma and is not it.
-    raw = pd.Series(texts, dtype=object)
-    has_comma = raw.str.contains(",", regex=False, na=False).to_numpy(dtype=bool)
+    has_comma = arrow_mask(pc.match_substring(arrow_text(texts), ","))
     if has_comma.any():
-        pieces = raw[has_comma].str.split(",", n=1)
+        pieces = pd.Series(texts[has_comma], dtype=object).str.split(",", n=1)
         surname = pd.Series(_strip_honorifics(fold_distinct(object_array(pieces.str[0]))))
-        given = pd.Series(_strip_honorifics(fold_distinct(object_array(pieces.str[1]))))
-        usable = (surname.notna() & given.notna()).to_numpy(dtype=bool)
+        given = _strip_honorifics(fold_distinct(object_array(pieces.str[1])))
+        usable = surname.notna().to_numpy(dtype=bool) & ~pd.isna(given)
         usable = usable & ~pd.isna(whole[has_comma])
         at = np.flatnonzero(has_comma)[usable]
         given_parts = _given_names(given)
-        first[at] = given_parts["first"].to_numpy(dtype=object)[usable]
-        middle[at] = given_parts["middle"].to_numpy(dtype=object)[usable]
+        first[at] = given_parts["first"][usable]
+        middle[at] = given_parts["middle"][usable]
         last[at] = pick(surname.isin(PLACEHOLDERS), None, surname).to_numpy()[usable]
 
     # A part that is itself a placeholder ("Test Test", "Unknown Unknown") is not a name.

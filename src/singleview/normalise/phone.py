@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from singleview.normalise._distinct import (
     reason_codes,
 )
 from singleview.normalise.text import fold_distinct, placeholder_mask
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["WITHHELD", "normalise_phone"]
 
@@ -121,77 +125,86 @@ _TYPES = (
 )
 
 
-def _matching(nsn: pd.Series, desc: object) -> np.ndarray:
+def _fullmatch(text: pa.Array, pattern: str) -> npt.NDArray[np.bool_]:
+    """Which texts the whole of ``pattern`` matches (RE2, whose ``\\d`` is ASCII only, as
+    the digits ``phonenumbers`` tests are)."""
+    return arrow_mask(pc.match_substring_regex(text, f"^(?:{pattern})$"))
+
+
+def _matching(nsn: pa.Array, desc: object) -> npt.NDArray[np.bool_]:
     """Which national numbers fit a metadata description (its lengths and pattern), as
     ``phonenumbers`` tests them."""
     pattern = getattr(desc, "national_number_pattern", None)
     if pattern is None:
         return np.zeros(len(nsn), dtype=bool)
-    ok = nsn.str.fullmatch(pattern).to_numpy(dtype=bool, copy=True)
+    ok = _fullmatch(nsn, pattern)
     lengths = tuple(getattr(desc, "possible_length", ()) or ())
     if lengths and lengths != (-1,):
-        ok &= nsn.str.len().isin(lengths).to_numpy()
+        ok &= np.isin(np.asarray(pc.utf8_length(nsn).to_numpy(zero_copy_only=False)), lengths)
     return ok
 
 
-def _fast_e164(keys: np.ndarray, region: str | None) -> np.ndarray:
+def _fast_e164(keys: pa.Array | npt.NDArray[np.object_], region: str | None) -> np.ndarray:
     """E.164 for the common shapes of a region's own numbers, read with ``phonenumbers``'
-    metadata in bulk instead of one ``parse`` per number; None where undecided.
+    metadata in bulk (Arrow's RE2 kernels) instead of one ``parse`` per number; None where
+    undecided.
 
     Only ``<national prefix><number>``, ``+<country code><number>`` and, 11+ digits long,
     ``<country code><number>`` (an E.164 number that lost its ``+``, which
     :func:`_parse_keys` would read the same way) are read here, and only when the number
     passes the region's own patterns (so ``phonenumbers`` would call it valid too) and no
-    prefix rule could rewrite it.  Everything else, and every number found invalid here,
-    goes to ``phonenumbers.parse`` (see :func:`_parse_keys`).
+    prefix rule could rewrite it.  The patterns' ``\\d`` is ASCII here, so a number holding
+    other digits (Arabic-Indic, full-width) is left to ``phonenumbers``, which folds them.
+    Everything else, and every number found invalid here, goes to ``phonenumbers.parse``
+    (see :func:`_parse_keys`).
     """
-    out = np.full(len(keys), None, dtype=object)
+    text = keys if isinstance(keys, pa.Array) else pa.array(list(keys), type=pa.string())
+    out = np.full(len(text), None, dtype=object)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
     if metadata is None or not metadata.national_prefix or metadata.national_prefix_transform_rule:
         return out
     prefix, code = metadata.national_prefix, f"+{metadata.country_code}"
-    text = pd.Series(keys, dtype=object)
-    national = text.str.startswith(prefix).to_numpy(dtype=bool)
-    international = text.str.startswith(code).to_numpy(dtype=bool)
-    bare = (
-        ~national
-        & text.str.startswith(code[1:]).to_numpy(dtype=bool)
-        & (text.str.len() >= _MIN_WITH_COUNTRY_CODE).to_numpy(dtype=bool)
-    )
+    national = arrow_mask(pc.starts_with(text, prefix))
+    international = arrow_mask(pc.starts_with(text, code))
+    length = np.asarray(pc.utf8_length(text).to_numpy(zero_copy_only=False))
+    bare = ~national & arrow_mask(pc.starts_with(text, code[1:]))
+    bare &= length >= _MIN_WITH_COUNTRY_CODE
     if bare.any():
         # phonenumbers reads it as a national number when it is a possible one as written.
         at = np.flatnonzero(bare)
-        bare[at] = ~_matching(text.iloc[at].reset_index(drop=True), metadata.general_desc)
-    international = international | bare
-    nsn = pd.Series(
-        np.where(
-            national,
-            text.str[len(prefix) :],
-            np.where(
-                international, text.str[len(code) :].where(~bare, text.str[len(code) - 1 :]), ""
-            ),
+        bare[at] = ~_matching(text.take(pa.array(at)), metadata.general_desc)
+    nsn = pc.if_else(
+        pa.array(national),
+        pc.utf8_slice_codeunits(text, len(prefix)),
+        pc.if_else(
+            pa.array(international),
+            pc.utf8_slice_codeunits(text, len(code)),
+            pc.if_else(pa.array(bare), pc.utf8_slice_codeunits(text, len(code) - 1), ""),
         ),
-        dtype=object,
     )
     parsing = metadata.national_prefix_for_parsing or prefix
-    candidate = (national | international) & ~nsn.str.match(parsing).to_numpy(dtype=bool)
-    candidate &= ~nsn.str.startswith("0").to_numpy(dtype=bool) & (nsn.str.len() > 0).to_numpy()
+    candidate = (national | international | bare) & ~arrow_mask(
+        pc.match_substring_regex(nsn, f"^(?:{parsing})")
+    )
+    candidate &= ~arrow_mask(pc.starts_with(nsn, "0")) & (
+        np.asarray(pc.utf8_length(nsn).to_numpy(zero_copy_only=False)) > 0
+    )
     if not candidate.any():
         return out
-    subset = nsn[candidate].reset_index(drop=True)
+    subset = nsn.filter(pa.array(candidate))
     general = _matching(subset, metadata.general_desc)
     valid = np.zeros(len(subset), dtype=bool)
     for kind in _TYPES:  # most numbers are of the first types: test the rest on the rest
         todo = np.flatnonzero(general & ~valid)
         if len(todo) == 0:
             break
-        valid[todo] = _matching(subset.iloc[todo], getattr(metadata, kind, None))
-    rows = np.flatnonzero(candidate)[valid]
-    out[rows] = code + nsn.iloc[rows].to_numpy(dtype=object)
+        valid[todo] = _matching(subset.take(pa.array(todo)), getattr(metadata, kind, None))
+    found = pc.binary_join_element_wise(code, subset.filter(pa.array(valid)), "")
+    out[np.flatnonzero(candidate)[valid]] = from_arrow(found)
     return out
 
 
-def _digits(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _digits(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     """Per distinct text (None: missing): blank, written internationally (``+``/``00``),
     and its digits (``""`` for none) without ``(0)``, an extension or an international
     ``00``.  Arrow string kernels; ``\\s`` and ``\\d`` are spelt as the Unicode classes
@@ -202,11 +215,11 @@ def _digits(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     international = arrow_mask(pc.match_substring_regex(main, _INTERNATIONAL_RE2))
     digits = pc.fill_null(pc.replace_substring_regex(main, r"[^\p{Nd}]", ""), "")
     digits = pc.if_else(
-        pa.array(international) if len(raw) else pa.array([], type=pa.bool_()),
+        pa.array(international, type=pa.bool_()),
         pc.if_else(pc.starts_with(digits, "00"), pc.utf8_slice_codeunits(digits, 2), digits),
         digits,
     )
-    return blank, international, from_arrow(digits)
+    return blank, international, digits
 
 
 def _parse_keys(keys: list[str], region: str | None) -> dict[str, str | None]:
@@ -248,25 +261,31 @@ def normalise_phone(s: pd.Series, region: str | None) -> Cleaned:
     blank, international, digits = _digits(raw)
     folded = fold_distinct(raw)
     withheld = np.asarray(pd.Series(folded, dtype=object).isin(WITHHELD), dtype=bool)
-    count = np.fromiter((len(d) for d in digits), dtype=np.int64, count=len(digits))
+    count = np.asarray(pc.utf8_length(digits).to_numpy(zero_copy_only=False), dtype=np.int64)
+    one_digit = pc.binary_repeat(pc.utf8_slice_codeunits(digits, 0, 1), pa.array(count))
     fake = (
         ((count > 0) & (count < _MIN_DIGITS))
-        | np.fromiter((len(d) > 1 and len(set(d)) == 1 for d in digits), bool, len(digits))
-        | pd.Series(digits, dtype=object).isin(_FAKE_DIGITS).to_numpy()
+        | ((count > 1) & arrow_mask(pc.equal(one_digit, digits)))
+        | arrow_mask(pc.is_in(digits, value_set=pa.array(sorted(_FAKE_DIGITS))))
     )
     placeholder = ~blank & ~withheld & (fake | placeholder_mask(raw, folded))
     skipped = blank | withheld | placeholder
     invalid = ~skipped & (count == 0)
 
-    keys = np.where(international, "+" + digits, digits)
     todo = ~skipped & ~invalid
-    distinct_keys = np.asarray(pd.unique(keys[todo]), dtype=object)
-    fast = _fast_e164(distinct_keys, region_code)
-    parsed = dict(
-        zip(distinct_keys[pd.notna(fast)].tolist(), fast[pd.notna(fast)].tolist(), strict=True)
-    )
-    parsed |= _parse_keys(distinct_keys[pd.isna(fast)].tolist(), region_code)
-    values = object_array(parsed.get(k) if t else None for k, t in zip(keys, todo, strict=True))
+    keys = pc.if_else(
+        pa.array(international, type=pa.bool_()),
+        pc.binary_join_element_wise("+", digits, ""),
+        digits,
+    ).filter(pa.array(todo, type=pa.bool_()))
+    encoded = pc.dictionary_encode(keys)
+    distinct_keys = encoded.dictionary
+    per_key = _fast_e164(distinct_keys, region_code)
+    slow = np.flatnonzero(pd.isna(per_key))
+    slow_keys = distinct_keys.take(pa.array(slow)).to_pylist()
+    per_key[slow] = object_array(_parse_keys(slow_keys, region_code).values())
+    values = np.full(len(raw), None, dtype=object)
+    values[todo] = per_key[np.asarray(encoded.indices.to_numpy(zero_copy_only=False))]
     failed = todo & pd.isna(values)
     no_region = failed & ~international & (region_code is None)
     invalid |= failed & ~no_region
@@ -277,5 +296,7 @@ def normalise_phone(s: pd.Series, region: str | None) -> Cleaned:
         (no_region, "no_region"),
         (invalid, "invalid_number"),
     )
-    logger.debug("phone: %d distinct values, %d parsed", len(raw), len(parsed))
+    logger.debug(
+        "phone: %d distinct values, %d valid numbers", len(raw), int(pd.notna(per_key).sum())
+    )
     return cleaned(codes, values, reasons, s)

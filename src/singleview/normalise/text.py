@@ -139,11 +139,13 @@ def fold_distinct(texts: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
 
     Transliteration is per value (anyascii); the rest runs as Arrow string kernels, all
     on ASCII text by then."""
-    ascii_texts = pa.array(
-        [(t if t.isascii() else anyascii(t)) if isinstance(t, str) else "" for t in texts],
-        type=pa.string(),
-    )
-    folded = pc.ascii_lower(ascii_texts)
+    text = arrow_text(texts)
+    other = np.flatnonzero(~arrow_mask(pc.string_is_ascii(text), null=True))
+    if len(other):
+        values = from_arrow(text)
+        values[other] = [anyascii(t) for t in np.asarray(texts, dtype=object)[other]]
+        text = pa.array(values, type=pa.string())
+    folded = pc.ascii_lower(pc.fill_null(text, ""))
     # An apostrophe joins ("o'brien" -> "obrien"); other punctuation separates.
     folded = pc.replace_substring_regex(folded, r"['`]", "")
     folded = pc.utf8_trim(pc.replace_substring_regex(folded, r"[^a-z0-9]+", " "), " ")

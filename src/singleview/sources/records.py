@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from singleview.schema import ISSUE_COLUMNS, QUARANTINE_COLUMNS, empty_issues, empty_quarantine
 
@@ -24,6 +25,7 @@ __all__ = [
     "missing_text",
     "quarantine_rows",
     "record_hash",
+    "text_column",
     "to_tuples",
 ]
 
@@ -40,6 +42,31 @@ def as_text(values: pd.Series) -> pd.Series:
     """``values`` as an object column of python ``str``, missing as ``None``."""
     result = values.astype(object)
     return result.where(values.notna(), None)
+
+
+#: The dtype pandas gives a column of Python strings: ``object`` on pandas 2, the
+#: Arrow-backed ``str`` on pandas 3.
+INFERRED_TEXT = pd.Series(np.array(["text"], dtype=object)).dtype
+
+
+def text_column(values: npt.NDArray[np.object_], index: pd.Index) -> pd.Series:
+    """An object array of text and missing values (None, NaN) as a column on ``index`` of
+    pandas' own text dtype (:data:`INFERRED_TEXT`), as assigning the array to a frame
+    would infer it, but built in one Arrow pass (about half the time of pandas' inference
+    on pandas 3).  Where pandas would keep ``object`` (pandas 2, no text at all) or Arrow
+    cannot hold the values (a lone surrogate, on which pandas 3's own inference fails): an
+    object column, every missing value as None."""
+    if isinstance(INFERRED_TEXT, pd.StringDtype):
+        try:
+            arrow = pa.array(values, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+            pass
+        else:
+            if arrow.null_count < len(arrow):
+                return pd.Series(pd.array(arrow, dtype=INFERRED_TEXT), index=index)
+    out = values.copy()
+    out[pd.isna(out)] = None
+    return pd.Series(out, index=index, dtype=object)
 
 
 def blank_to_na(values: pd.Series) -> pd.Series:

@@ -181,7 +181,7 @@ def test_digits_are_those_python_regular_expressions_find(raw: list[str | None])
     expected = _digits_as_python_reads_them(raw)
     assert blank.tolist() == expected[0]
     assert international.tolist() == expected[1]
-    assert digits.tolist() == expected[2]
+    assert digits.to_pylist() == expected[2]
 
 
 @pytest.mark.parametrize(
@@ -193,4 +193,11 @@ def test_digits_are_those_python_regular_expressions_find(raw: list[str | None])
     ],
 )
 def test_digits_of_unusual_spellings(raw: str, digits: str) -> None:
-    assert _digits(np.array([raw], dtype=object))[2].tolist() == [digits]
+    assert _digits(np.array([raw], dtype=object))[2].to_pylist() == [digits]
+
+
+@pytest.mark.parametrize("raw", ["07911١٢٣٤٥٦", "+447911１２３４５６", "٠٧٩١١١٢٣٤٥٦"])
+def test_numbers_with_other_digits_come_out_in_ascii(raw: str) -> None:
+    """Arabic-Indic or full-width digits, whole or in part, end as the same E.164 number
+    (the bulk path leaves them to phonenumbers, which folds them)."""
+    assert normalise_phone(pd.Series([raw]), "GB").values.tolist() == ["+447911123456"]

@@ -1,0 +1,49 @@
+"""Building blocks for records frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from singleview.sources.records import INFERRED_TEXT, text_column
+
+
+def _objects(*values: object) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ("Ann", None, "Bob", float("nan"), "Zoë"),
+        (None, None),
+        (),
+        ("only text", "ß", "\u3000 wide space"),
+    ],
+)
+def test_a_text_column_is_what_pandas_infers_with_one_missing_marker(values: tuple) -> None:
+    """The column equals assigning the array with every missing value as None, which is
+    what pandas infers (pandas 3: Arrow-backed str with NaN; pandas 2: object with None)."""
+    array = _objects(*values)
+    expected = pd.DataFrame(index=range(len(array)))
+    cleaned = array.copy()
+    cleaned[pd.isna(cleaned)] = None
+    expected["column"] = cleaned
+    got = pd.DataFrame(index=range(len(array)))
+    got["column"] = text_column(array, got.index)
+    pd.testing.assert_series_equal(got["column"], expected["column"])
+    if any(isinstance(v, str) for v in values):
+        assert got["column"].dtype == INFERRED_TEXT
+    if got["column"].dtype == object:
+        assert all(v is None or isinstance(v, str) for v in got["column"])
+
+
+def test_a_value_arrow_cannot_hold_is_left_for_pandas_to_infer() -> None:
+    """A lone surrogate is not UTF-8, which Arrow (and so pandas 3's str) cannot hold: the
+    column stays object, missing values as None, and nothing is lost."""
+    array = _objects("\ud800 broken", None, "fine")
+    column = text_column(array, pd.RangeIndex(3))
+    assert column.tolist() == ["\ud800 broken", None, "fine"]
