@@ -91,7 +91,7 @@ def combine(sources: Sequence[Source], *, workers: int | None = 1) -> Loaded:
     :func:`~singleview.sources.parallel.worker_count`); records in canonical order,
     quarantine, issues, rows in, priority."""
     check_sources(sources)
-    loaded = load_all(sources, worker_count(sources, workers))
+    loaded = load_all(sources, worker_count(sources, workers), compact=True)
     rows_in = {
         s.name: len(n.records) + len(n.quarantine) for s, n in zip(sources, loaded, strict=True)
     }

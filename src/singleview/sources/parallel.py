@@ -41,6 +41,7 @@ from ..errors import SourceError
 from ..schema import Normalised
 from .base import Source, finish_load, load, normalise_batch
 from .files import PARQUET_SUFFIXES
+from .records import compact_text
 
 __all__ = ["MIN_PARALLEL_ROWS", "Claims", "estimated_rows", "load_all", "worker_count"]
 
@@ -130,9 +131,12 @@ class _Collect(logging.Handler):
 _Outcome = tuple[Any, ...]
 
 
-def _clean_claimed(sources: list[Source], claims: Claims, *, collect: bool) -> list[_Outcome]:
+def _clean_claimed(
+    sources: list[Source], claims: Claims, *, collect: bool, compact: bool
+) -> list[_Outcome]:
     """Clean the batches this process claims of each source; one outcome per source.
-    ``collect``: keep the log records to hand back (a worker); else they go out here."""
+    ``collect``: keep the log records to hand back (a worker); else they go out here.
+    ``compact``: each batch's text as :func:`~singleview.sources.records.compact_text`."""
     root = logging.getLogger("singleview")
     outcomes: list[_Outcome] = []
     for position, source in enumerate(sources):
@@ -147,7 +151,8 @@ def _clean_claimed(sources: list[Source], claims: Claims, *, collect: bool) -> l
             for number, batch in enumerate(source.read()):
                 read = number + 1
                 if claims.take(position, number):
-                    done.append((number, len(batch), normalise_batch(source, batch)))
+                    part = normalise_batch(source, batch)
+                    done.append((number, len(batch), compact_text(part) if compact else part))
             outcomes.append(("ok", (read, done), records.records))
         except Exception as error:
             claims.stop()
@@ -162,11 +167,11 @@ def _clean_claimed(sources: list[Source], claims: Claims, *, collect: bool) -> l
 def _work(payload: bytes) -> bytes:
     """In the worker: clean the batches it claims of each of the pickled sources; the
     pickled outcomes, one per source, and this process's peak RSS."""
-    sources, folder, level = pickle.loads(payload)
+    sources, folder, level, compact = pickle.loads(payload)
     root = logging.getLogger("singleview")
     root.setLevel(level)
     root.propagate = False  # collected and re-emitted by the parent, not printed here
-    outcomes = _clean_claimed(sources, Claims(folder), collect=True)
+    outcomes = _clean_claimed(sources, Claims(folder), collect=True, compact=compact)
     return pickle.dumps((outcomes, peak_mib()), protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -195,19 +200,26 @@ def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[_Outcome], 
     return outcome
 
 
-def load_all(sources: Sequence[Source], workers: int = 1) -> list[Normalised]:
+def load_all(
+    sources: Sequence[Source], workers: int = 1, *, compact: bool = False
+) -> list[Normalised]:
     """:func:`~singleview.sources.load` of every source, in ``workers`` processes (1: in
-    this one); the results in the order of ``sources``."""
+    this one); the results in the order of ``sources``.  ``compact``: text columns as
+    :func:`~singleview.sources.records.compact_text` makes them, batch by batch (so a
+    worker sends Arrow buffers, not Python strings, and no whole source is ever held as
+    Python strings), whatever the number of workers."""
     if workers <= 1 or not sources or not sys.executable:
-        return [load(source) for source in sources]
+        return [_serial(source, compact) for source in sources]
     everything = list(sources)
     level = logging.getLogger("singleview").getEffectiveLevel()
     with tempfile.TemporaryDirectory(prefix="singleview-load-") as folder:
         try:
-            payload = pickle.dumps((everything, folder, level), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(
+                (everything, folder, level, compact), protocol=pickle.HIGHEST_PROTOCOL
+            )
         except (pickle.PicklingError, TypeError, AttributeError) as error:
             logger.warning("load: a source cannot be sent to a worker (%s); loading here", error)
-            return [load(source) for source in sources]
+            return [_serial(source, compact) for source in sources]
         # This process is one of the ``workers``: it cleans the batches it claims while
         # the others start (a worker's imports take about a second) and run, and its
         # batches are not sent through a pipe.
@@ -215,7 +227,7 @@ def load_all(sources: Sequence[Source], workers: int = 1) -> list[Normalised]:
         with ThreadPoolExecutor(max_workers=workers - 1) as pool:  # each thread waits on one
             futures = [pool.submit(_run_worker, payload, everything) for _ in range(workers - 1)]
             try:
-                here = _clean_claimed(everything, claims, collect=False)
+                here = _clean_claimed(everything, claims, collect=False, compact=compact)
             except BaseException:  # interrupted: the workers start no further source
                 claims.stop()
                 raise
@@ -234,6 +246,12 @@ def load_all(sources: Sequence[Source], workers: int = 1) -> list[Normalised]:
         ", ".join(str(peak) for _, peak in done),
     )
     return results
+
+
+def _serial(source: Source, compact: bool) -> Normalised:
+    """:func:`~singleview.sources.load` in this process, compacted if asked (as a whole:
+    the same records as batch by batch)."""
+    return compact_text(load(source)) if compact else load(source)
 
 
 def _gather(source: Source, outcomes: list[_Outcome]) -> Normalised:

@@ -14,6 +14,7 @@ from singleview.datasets import generate
 from singleview.errors import SchemaError
 from singleview.sources import load, parallel
 from singleview.sources.parallel import estimated_rows, load_all, worker_count
+from singleview.sources.records import INFERRED_TEXT, KEPT_AS_OBJECTS
 
 ADAPTERS = {
     "crm": sv.CrmSource,
@@ -46,6 +47,31 @@ def test_workers_give_what_loading_one_by_one_gives(files: dict[str, Path]) -> N
         pd.testing.assert_frame_equal(a.records, b.records)
         pd.testing.assert_frame_equal(a.quarantine, b.quarantine)
         pd.testing.assert_frame_equal(a.issues, b.issues)
+
+
+def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def test_compact_loading_holds_the_same_records_in_pandas_text(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """``compact=True`` (what resolve asks for) gives the records of plain loading, text in
+    pandas' own text dtype (Arrow-backed on pandas 3), the same in one process, in two,
+    and with one source's batches shared between three workers."""
+    sources = _sources(files)
+    plain = [load(s) for s in sources]
+    for workers in (1, 2):
+        compact = load_all(sources, workers=workers, compact=True)
+        for a, b in zip(plain, compact, strict=True):
+            pd.testing.assert_frame_equal(_as_objects(a.records), _as_objects(b.records))
+            pd.testing.assert_frame_equal(a.quarantine, b.quarantine)
+            text = [c for c in b.records.columns if c not in KEPT_AS_OBJECTS]
+            assert all(b.records[c].dtype in (INFERRED_TEXT, "datetime64[ns]") for c in text)
+    batched = sv.CrmSource(files["crm"], region="GB", batch_size=400)
+    (alone,) = load_all([batched], workers=1, compact=True)
+    (shared,) = load_all([batched], workers=3, compact=True)
+    pd.testing.assert_frame_equal(alone.records, shared.records)
 
 
 def test_resolve_with_workers_gives_the_same_customers(files: dict[str, Path]) -> None:
