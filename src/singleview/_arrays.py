@@ -22,7 +22,10 @@ __all__ = [
     "explode_tuples",
     "factorize_ints",
     "lex_order",
+    "pair_keys",
+    "position_dtype",
     "row_chunks",
+    "split_keys",
     "take_text",
     "unique_first",
     "unique_sorted",
@@ -38,6 +41,32 @@ def row_chunks(n: int, size: int) -> list[slice]:
         [slice(0, 2, None), slice(2, 4, None), slice(4, 6, None)]
     """
     return [slice(start, start + size) for start in range(0, n, size)]
+
+
+def position_dtype(n: int) -> type[np.signedinteger[Any]]:
+    """The integer type of record positions among ``n`` records: ``int32`` (4 bytes a
+    position, 8 a pair: 1.1 GB less at 142 million pairs) unless ``n`` needs more."""
+    return np.int32 if n <= np.iinfo(np.int32).max else np.int64
+
+
+def pair_keys(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
+    """One ``int64`` key per pair, ``left * n + right``, computed in ``int64`` whatever the
+    positions' type (``int32`` positions times ``n`` would wrap around past 46,341
+    records): pairs ordered by (left, right) have ascending keys.
+
+    Example:
+        >>> pair_keys(np.array([1], dtype=np.int32), np.array([2], dtype=np.int32), 100_000)
+        array([100002])
+    """
+    keys: np.ndarray = np.multiply(left, np.int64(n), dtype=np.int64)
+    keys += right
+    return keys
+
+
+def split_keys(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (left, right) positions of :func:`pair_keys`, as :func:`position_dtype` ``(n)``."""
+    kind = position_dtype(n)
+    return (keys // n).astype(kind), (keys % n).astype(kind)
 
 
 def _starts(ordered: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._arrays import lex_order, row_chunks, unique_first, unique_sorted
+from ._arrays import lex_order, pair_keys, row_chunks, split_keys, unique_first, unique_sorted
 from .features import Coded, Features
 
 __all__ = [
@@ -277,7 +277,7 @@ def block(
         else:
             left, right = _cross_pairs(features, rows, groups)
         lo, hi = np.minimum(left, right), np.maximum(left, right)
-        keys.append(lo * n + hi)
+        keys.append(pair_keys(lo, hi, n))
         rule_ids.append(np.full(len(lo), index, dtype=np.int16))
         stats_rows.append({"rule": rule_name(rule), **stats})
     all_keys = np.concatenate(keys) if keys else np.empty(0, np.int64)
@@ -298,12 +298,8 @@ def block(
     )
     stats_frame["new_pairs"] = np.bincount(found_by, minlength=len(rules)).astype(np.int64)
     logger.info("blocking: %d rules, %d candidate pairs", len(rules), len(unique_keys))
-    return Candidates(
-        left=(unique_keys // n).astype(np.int64),
-        right=(unique_keys % n).astype(np.int64),
-        rule=found_by,
-        stats=stats_frame,
-    )
+    left, right = split_keys(unique_keys, n)
+    return Candidates(left=left, right=right, rule=found_by, stats=stats_frame)
 
 
 def first_rule(

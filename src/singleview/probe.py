@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ._arrays import lex_order
+from ._arrays import lex_order, pair_keys, split_keys
 from .blocking import BlockLimit, Candidates, as_limit, block, plan_rule, rule_name
 from .features import Features
 
@@ -149,9 +149,9 @@ def probe_rules(
     The returned stats have one row per rule with ``probed_pairs`` (pairs the rule would
     add), ``link_rate`` (estimated; exact when all were scored) and ``used``.
     """
-    n = np.int64(max(features.n, 1))
+    n = max(features.n, 1)
     rng = np.random.default_rng(random_state)
-    known = base.left * n + base.right  # ascending, grows with each rule kept
+    known = pair_keys(base.left, base.right, n)  # ascending, grows with each rule kept
     kept: list[tuple[np.ndarray, int]] = []  # (the pairs a kept rule adds, its index)
     rows = []
     for index in range(first_optional, len(rules)):
@@ -163,7 +163,7 @@ def probe_rules(
         )
         if sampled is None:  # few pairs (or a link across sources): make them all
             found = block(features, [rule], link_within=link_within, max_block_size=max_block_size)
-            new = _missing_from(known, found.left * n + found.right)
+            new = _missing_from(known, pair_keys(found.left, found.right, n))
             take = min(sample_size, len(new))
             chosen = np.sort(rng.choice(len(new), size=take, replace=False)) if take else new[:0]
             sample = new[chosen]
@@ -172,13 +172,13 @@ def probe_rules(
         else:  # score a uniform sample of the rule's pairs that are not candidates yet
             lo, hi, plan_stats = sampled
             stats_row = {"rule": rule_name(rule), **plan_stats}
-            keys = lo * n + hi
+            keys = pair_keys(lo, hi, n)
             fresh = _missing_mask(known, keys)
             sample = keys[fresh]
             take = len(sample)
             expected = round(plan_stats["pairs"] * float(fresh.mean()))
             new = None
-        linked = probability_of(sample // n, sample % n) >= threshold
+        linked = probability_of(*split_keys(sample, n)) >= threshold
         rate = float(linked.mean()) if take else 0.0
         # Only the broad rules, used at every scale, are held to the raised rate; the wide
         # ones fit the pair budget on small data alone, where their pairs cost little.
@@ -186,7 +186,7 @@ def probe_rules(
         used = take > 0 and rate >= required_yield(min_yield, expected, scale)
         if used and new is None:
             found = block(features, [rule], link_within=link_within, max_block_size=max_block_size)
-            new = _missing_from(known, found.left * n + found.right)
+            new = _missing_from(known, pair_keys(found.left, found.right, n))
         probed = len(new) if new is not None else expected
         logger.info(
             "blocking probe %r: %d new pairs, %d scored, link rate %.5f -> %s",
@@ -203,7 +203,7 @@ def probe_rules(
             kept.append((new, index))
     # Each pair's rule: the base's, or the kept rule that added it (the sets are disjoint).
     found_by = np.empty(len(known), dtype=np.int16)
-    found_by[np.searchsorted(known, base.left * n + base.right)] = base.rule
+    found_by[np.searchsorted(known, pair_keys(base.left, base.right, n))] = base.rule
     for new, index in kept:
         found_by[np.searchsorted(known, new)] = index
     keys = known
@@ -213,4 +213,5 @@ def probe_rules(
     stats = pd.concat([core, pd.DataFrame(rows)], ignore_index=True)
     stats["new_pairs"] = np.bincount(found_by, minlength=len(rules)).astype(np.int64)
     stats["used"] = stats["used"].astype(bool)
-    return Candidates(left=keys // n, right=keys % n, rule=found_by, stats=stats)
+    left, right = split_keys(keys, n)
+    return Candidates(left=left, right=right, rule=found_by, stats=stats)

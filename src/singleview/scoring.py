@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import row_chunks
+from ._arrays import pair_keys, row_chunks
 from ._process import usable_cpus
 from .blocking import Candidates, agree
 from .comparisons import compare_all
@@ -69,9 +69,9 @@ def extend_compared(
     """``compared`` (a subset of ``candidates``, both ordered by (left, right)) grown to all
     of ``candidates``: known pairs are copied into place and the others compared in chunks
     straight into the result, so no second full set of arrays is made."""
-    n = np.int64(max(features.n, 1))
-    keys = candidates.left * n + candidates.right
-    done = np.searchsorted(keys, compared.left * n + compared.right)
+    n = max(features.n, 1)
+    keys = pair_keys(candidates.left, candidates.right, n)
+    done = np.searchsorted(keys, pair_keys(compared.left, compared.right, n))
     todo = np.ones(len(keys), dtype=bool)
     todo[done] = False
     del keys

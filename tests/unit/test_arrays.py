@@ -61,3 +61,21 @@ def test_lex_order_is_numpy_lexsort(rows: int, spans: list[int], seed: int) -> N
     keys = [rng.integers(-span, span, rows) for span in spans]  # small spans: ties
     expected = np.lexsort(keys[::-1]) if rows else np.empty(0, dtype=np.int64)
     assert lex_order(keys).tolist() == expected.tolist()
+
+
+def test_pair_keys_do_not_wrap_around_with_int32_positions() -> None:
+    """Positions are int32, but their keys are computed in int64: 3,000,000 records would
+    wrap an int32 product around (and silently pair the wrong records)."""
+    from singleview._arrays import pair_keys, position_dtype, split_keys
+
+    n = 3_000_000
+    kind = position_dtype(n)
+    left = np.array([0, 5, 2_999_998], dtype=kind)
+    right = np.array([1, 2_000_000, 2_999_999], dtype=kind)
+    keys = pair_keys(left, right, n)
+    assert keys.dtype == np.int64
+    assert keys.tolist() == [int(a) * n + int(b) for a, b in zip(left, right, strict=True)]
+    back_left, back_right = split_keys(keys, n)
+    assert back_left.dtype == kind == np.int32
+    assert back_left.tolist() == left.tolist() and back_right.tolist() == right.tolist()
+    assert position_dtype(2**31) == np.int64
