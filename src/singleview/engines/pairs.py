@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .._arrays import TextColumn, take_text
+from .._arrays import TextColumn, position_dtype, take_text
 from ..blocking import Candidates, rule_name
 from ..comparisons import Comparison
 from ..result import Deferred
@@ -48,9 +48,9 @@ def pairs_frame(
     the readable frame (about 120 bytes a pair, with its four text columns) only on
     demand."""
     keep = probability >= floor
-    position = np.int32 if len(records) < np.iinfo(np.int32).max else np.int64
-    left = candidates.left[keep].astype(position)
-    right = candidates.right[keep].astype(position)
+    position = position_dtype(len(records))
+    left = candidates.left[keep].astype(position, copy=False)
+    right = candidates.right[keep].astype(position, copy=False)
     weight, probability = weight[keep], probability[keep]
     by_rule, rule = by_rule[keep], candidates.rule[keep]
     # The kept rows gathered once, then one contiguous row per comparison (a boolean mask
