@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._arrays import row_chunks
+from ._arrays import pair_keys, row_chunks
 from .em import pattern_index
 from .priors import stratum_of
 
@@ -107,16 +107,15 @@ def _random_candidates(
     ids: np.ndarray,
 ) -> np.ndarray:
     """Per random pair, the pattern number of the candidate pair it is, or -1."""
-    n = np.int64(max(features.n, 1))
-    candidate_keys = np.multiply(pairs[0], n, dtype=np.int64)  # one array, no astype copy
-    candidate_keys += pairs[1]
+    n = max(features.n, 1)
+    candidate_keys = pair_keys(pairs[0], pairs[1], n)
     # Blocking hands pairs over sorted; sort only if someone else did not.
     ordered = bool(np.all(candidate_keys[1:] > candidate_keys[:-1]))
     order = np.arange(len(candidate_keys)) if ordered else np.argsort(candidate_keys)
     sorted_keys = candidate_keys if ordered else candidate_keys[order]
-    lo = np.minimum(random_left, random_right).astype(np.int64)
-    hi = np.maximum(random_left, random_right).astype(np.int64)
-    wanted = lo * n + hi
+    wanted = pair_keys(
+        np.minimum(random_left, random_right), np.maximum(random_left, random_right), n
+    )
     # Looked up in ascending order: the same positions, several times faster in cache.
     by_key = np.argsort(wanted, kind="stable")
     found = np.empty(len(wanted), dtype=np.int64)

@@ -65,9 +65,7 @@ def test_records_in_equal_resolved_plus_quarantined(data) -> None:
     assert result.clusters["customer_id"].nunique() == len(result.profiles)
 
 
-@settings(
-    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=3, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000))
 def test_row_and_source_order_do_not_change_clusters(data, seed: int) -> None:
     base = _key(sv.resolve(data.sources()))

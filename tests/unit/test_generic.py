@@ -57,7 +57,7 @@ emails = st.lists(st.sampled_from(["a@x", "b@x", "c@x", "d@x"]), max_size=3).map
 cards = st.sampled_from(["c1", "c2", "c3", None])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(st.tuples(names, emails, cards), min_size=1, max_size=25), st.integers(1, 3))
 def test_generic_values_match_the_definition(
     rows: list[tuple[str | None, tuple[str, ...], str | None]], max_names: int

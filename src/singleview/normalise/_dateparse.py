@@ -20,7 +20,6 @@ from singleview.normalise._distinct import (
     arrow_mask,
     arrow_text,
     as_text,
-    blank_mask,
     factorize,
     from_arrow,
     python_strip,
@@ -105,8 +104,9 @@ def _as_us(index: pd.DatetimeIndex) -> npt.NDArray[np.datetime64]:
 
 def _parse_texts(
     texts: pd.Series, dayfirst: bool
-) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.bool_]]:
-    """Parse distinct texts: ISO 8601 first, then explicit formats, then Python's strptime."""
+) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Parse distinct texts: ISO 8601 first, then explicit formats, then Python's strptime.
+    Per text: the instant, whether its year had two digits, whether it is blank."""
     size = len(texts)
     out = np.full(size, np.datetime64("NaT"), dtype="datetime64[us]")
     two_digit = np.zeros(size, dtype=bool)
@@ -122,7 +122,7 @@ def _parse_texts(
             utc=True,
         )
         out[iso] = _as_us(pd.DatetimeIndex(found))
-    filled_text = np.asarray(pc.not_equal(trimmed, "").to_numpy(zero_copy_only=False), dtype=bool)
+    filled_text = arrow_mask(pc.not_equal(trimmed, ""))
     rest = np.flatnonzero(np.isnat(out) & filled_text)
     tidy_values = np.full(size, "", dtype=object)
     tidy_values[rest] = _tidy(texts.iloc[rest]).fillna("").to_numpy(dtype=object)
@@ -163,7 +163,7 @@ def _parse_texts(
                 continue
             two_digit[position] = short_year
             break
-    return out, two_digit
+    return out, two_digit, ~filled_text
 
 
 def _parse_object(value: object) -> np.datetime64:
@@ -202,6 +202,5 @@ def parse(s: pd.Series, *, dayfirst: bool) -> Parsed:
     for position in np.flatnonzero(is_object):
         instants[position] = _parse_object(distinct[position])
     blank = np.zeros(len(distinct), dtype=bool)
-    blank[~is_object] = blank_mask(arrow_text(texts.to_numpy()))
-    instants[~is_object], two_digit[~is_object] = _parse_texts(texts, dayfirst)
+    instants[~is_object], two_digit[~is_object], blank[~is_object] = _parse_texts(texts, dayfirst)
     return Parsed(codes, instants, two_digit, blank)

@@ -1,7 +1,9 @@
 """Vectorised building blocks for records, quarantine and issues frames.
 
 Text columns produced here are ``object`` columns holding python ``str`` or ``None``: the
-same marker on pandas 2 and 3, whatever the input's string dtype.
+same marker on pandas 2 and 3, whatever the input's string dtype (the records-frame
+contract).  Only :func:`text_column` and :func:`compact_text`, used once records are past
+that contract, turn them into pandas' own text dtype.
 """
 
 from __future__ import annotations

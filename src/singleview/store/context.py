@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._arrays import unique_sorted
+from .._arrays import pair_keys, unique_sorted
 from ..autoconfig import block_limit
 from ..blocking import _within_pairs, agree, rule_name, slot_codes
 from ..constraints import Guard
@@ -220,7 +220,7 @@ class MatchContext:
             if not self.link_within:
                 keep &= features.source[left] != features.source[right]
             lo, hi = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
-            found.append(lo * n + hi)
+            found.append(pair_keys(lo, hi, n))
         merged = unique_sorted(np.concatenate(found)) if found else np.empty(0, np.int64)
         return merged // n, merged % n
 

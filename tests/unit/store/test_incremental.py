@@ -29,9 +29,7 @@ def _full_run_with(context_of: Path, path: Path, synthetic: SyntheticData) -> se
         return partition(store.clusters())
 
 
-@settings(
-    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=4, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**16), parts=st.integers(2, 4))
 def test_any_split_gives_the_clusters_of_one_run(
     synthetic: SyntheticData, seed: int, parts: int
