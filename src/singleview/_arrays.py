@@ -22,7 +22,9 @@ __all__ = [
     "explode_tuples",
     "factorize_ints",
     "lex_order",
+    "locate_pairs",
     "pair_keys",
+    "pairs_sorted",
     "position_dtype",
     "row_chunks",
     "split_keys",
@@ -64,9 +66,80 @@ def pair_keys(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
 
 
 def split_keys(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The (left, right) positions of :func:`pair_keys`, as :func:`position_dtype` ``(n)``."""
+    """The (left, right) positions of :func:`pair_keys`, as :func:`position_dtype` ``(n)``,
+    :data:`KEY_CHUNK` keys at a time (no ``int64`` temporary as long as the keys)."""
     kind = position_dtype(n)
-    return (keys // n).astype(kind), (keys % n).astype(kind)
+    left, right = np.empty(len(keys), dtype=kind), np.empty(len(keys), dtype=kind)
+    for rows in row_chunks(len(keys), KEY_CHUNK):
+        left[rows], right[rows] = np.divmod(keys[rows], n)
+    return left, right
+
+
+#: Pairs keyed at once by :func:`pairs_sorted` and :func:`locate_pairs`.
+KEY_CHUNK = 4_000_000
+
+
+def pairs_sorted(left: np.ndarray, right: np.ndarray) -> bool:
+    """Whether the pairs are distinct and ascending by (left, right), checked
+    :data:`KEY_CHUNK` pairs at a time (no key array as long as the pairs).
+
+    Example:
+        >>> pairs_sorted(np.array([0, 0, 1]), np.array([1, 2, 0]))
+        True
+    """
+    n = int(max(left.max(initial=-1), right.max(initial=-1))) + 1
+    last = -1
+    for rows in row_chunks(len(left), KEY_CHUNK):
+        keys = pair_keys(left[rows], right[rows], n)
+        if keys[0] <= last or not bool(np.all(keys[1:] > keys[:-1])):
+            return False
+        last = int(keys[-1])
+    return True
+
+
+def locate_pairs(
+    hay_left: np.ndarray,
+    hay_right: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    n: int,
+) -> np.ndarray:
+    """Row of each pair ``(left[i], right[i])`` among the pairs ``(hay_left, hay_right)``
+    (distinct, ascending by (left, right): see :func:`pairs_sorted`), -1 where absent.
+
+    The haystack is keyed :data:`KEY_CHUNK` pairs at a time, and the queries falling in
+    each chunk are found by their left position, so beyond the answer (``int32`` below
+    2**31 pairs) no array as long as either side is made when the queries are sorted too;
+    unsorted queries are sorted by key first.
+
+    Example:
+        >>> hay = np.array([0, 0, 2]), np.array([1, 3, 3])
+        >>> locate_pairs(*hay, np.array([2, 0, 1]), np.array([3, 1, 2]), 4).tolist()
+        [2, 0, -1]
+    """
+    found = np.full(len(left), -1, dtype=np.int32 if len(hay_left) < 2**31 else np.int64)
+    if not len(left) or not len(hay_left):
+        return found
+    order: np.ndarray | None = None
+    if not pairs_sorted(left, right):
+        order = np.argsort(pair_keys(left, right, n), kind="stable")
+        left, right = left[order], right[order]
+    for rows in row_chunks(len(hay_left), KEY_CHUNK):
+        hay = pair_keys(hay_left[rows], hay_right[rows], n)
+        lo = int(np.searchsorted(left, hay_left[rows.start], side="left"))
+        hi = int(np.searchsorted(left, hay_left[rows][-1], side="right"))
+        if lo == hi:
+            continue
+        wanted = pair_keys(left[lo:hi], right[lo:hi], n)
+        inside = np.flatnonzero((wanted >= hay[0]) & (wanted <= hay[-1]))
+        at = np.searchsorted(hay, wanted[inside])
+        hit = hay[at] == wanted[inside]
+        found[lo + inside[hit]] = at[hit] + rows.start
+    if order is not None:
+        unsorted = np.empty_like(found)
+        unsorted[order] = found
+        found = unsorted
+    return found
 
 
 def _starts(ordered: np.ndarray) -> np.ndarray:

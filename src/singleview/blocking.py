@@ -75,7 +75,7 @@ def as_limit(limit: int | BlockLimit) -> BlockLimit:
     return limit if isinstance(limit, BlockLimit) else BlockLimit(int(limit))
 
 
-#: Pairs tested at once by :func:`agree`.
+#: Pairs tested at once by :func:`agree` (and keys compared at once by :func:`first_rule`).
 AGREE_CHUNK = 4_000_000
 
 
@@ -280,10 +280,12 @@ def block(
         keys.append(pair_keys(lo, hi, n))
         rule_ids.append(np.full(len(lo), index, dtype=np.int16))
         stats_rows.append({"rule": rule_name(rule), **stats})
-    all_keys = np.concatenate(keys) if keys else np.empty(0, np.int64)
-    all_rules = np.concatenate(rule_ids) if rule_ids else np.empty(0, np.int16)
+    # One rule's keys are used as they are (concatenating would copy them).
+    all_keys = keys[0] if len(keys) == 1 else np.concatenate(keys, dtype=np.int64)
+    all_rules = rule_ids[0] if len(rule_ids) == 1 else np.concatenate(rule_ids, dtype=np.int16)
     del keys, rule_ids
     unique_keys, found_by = first_rule(all_keys, all_rules, n=n, n_rules=len(rules))
+    del all_keys, all_rules
     stats_frame = pd.DataFrame(
         stats_rows,
         columns=[
@@ -309,16 +311,25 @@ def first_rule(
 
     The rule goes in the low bits of the key so one plain sort both orders the pairs and
     puts each pair's first rule first; without room for it, a stable argsort does the same.
+    ``keys`` is overwritten (packed and sorted in place: no second array as long as it).
     """
     bits = max(int(n_rules - 1).bit_length(), 1)
     if len(keys) == 0 or (n * n) << bits >= 2**63:
         unique_keys, first = unique_first(keys)
         return unique_keys, rule_ids[first].astype(np.int16)
-    packed = np.sort((keys << bits) | rule_ids.astype(np.int64))
+    packed = keys
+    packed <<= bits
+    packed |= rule_ids
+    packed.sort()
     starts = np.empty(len(packed), dtype=bool)
     starts[0] = True
-    shifted = packed >> bits
-    np.not_equal(shifted[1:], shifted[:-1], out=starts[1:])
+    for start in range(0, len(packed) - 1, AGREE_CHUNK):  # chunked: no int64 temporaries
+        stop = min(start + AGREE_CHUNK, len(packed) - 1)
+        np.not_equal(
+            packed[start + 1 : stop + 1] >> bits,
+            packed[start:stop] >> bits,
+            out=starts[start + 1 : stop + 1],
+        )
     first = packed[starts]
     return first >> bits, (first & ((1 << bits) - 1)).astype(np.int16)
 

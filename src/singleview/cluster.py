@@ -41,7 +41,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._arrays import factorize_ints
+from ._arrays import factorize_ints, row_chunks
 from .constraints import Constraints, Tracker
 from .settings import DEFAULT_DISAGREEMENT_WEIGHT
 
@@ -51,6 +51,7 @@ __all__ = [
     "guarded_components",
     "record_customer_ids",
     "weak_below",
+    "within_components",
 ]
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ logger = logging.getLogger(__name__)
 MIN_DISAGREEMENT = 1.0
 #: Log-odds of a link are clipped to this many bits (a probability of 1.0 is finite).
 MAX_LOG_ODDS = 60.0
+#: Pairs checked at once by :func:`within_components`.
+INSIDE_CHUNK = 4_000_000
 
 
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -287,6 +290,19 @@ def _contract(graph: nx.Graph[int], side: list[int]) -> nx.Graph[int]:
     return merged
 
 
+def within_components(
+    n: int, left: np.ndarray, right: np.ndarray, link: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The components among ``n`` records of the pairs where ``link`` is set, and the rows
+    of the pairs inside one of them (ascending): the only pairs :func:`guarded_components`
+    reads."""
+    anchors = components(n, left[link], right[link])
+    inside = np.zeros(len(left), dtype=bool)
+    for rows in row_chunks(len(left), INSIDE_CHUNK):
+        inside[rows] = anchors[left[rows]] == anchors[right[rows]]
+    return anchors, np.flatnonzero(inside)
+
+
 def guarded_components(
     n: int,
     left: np.ndarray,
@@ -300,6 +316,7 @@ def guarded_components(
     constraints: Constraints | None = None,
     max_size: int | None = None,
     split_below: float = 0.0,
+    anchors: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Anchor per record after the over-merge guard, and how many components it rebuilt.
 
@@ -310,9 +327,14 @@ def guarded_components(
     most records one customer may hold.  ``split_below``: a cluster of four or more records
     whose minimum cut (summed log-odds of the links across it) is below this many bits,
     with two or more records on each side, is cut there, again and again (0: never).
+    ``anchors``: the components of the links (pairs at or above ``threshold``) when the
+    caller has them already (see :func:`within_components`).
+
+    Only pairs inside one component of the links count: the others can be left out.
     """
     link = probability >= threshold
-    anchors = components(n, left[link], right[link])
+    if anchors is None:
+        anchors = components(n, left[link], right[link])
     weigh = disagreement is not None and disagreement_weight > 0.0 and len(left) > 0
     flagged = np.zeros(n, dtype=bool)
     if weigh:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._arrays import pair_keys, row_chunks
+from ._arrays import locate_pairs, pair_keys, pairs_sorted, row_chunks
 from .em import pattern_index
 from .priors import stratum_of
 
@@ -108,19 +108,15 @@ def _random_candidates(
 ) -> np.ndarray:
     """Per random pair, the pattern number of the candidate pair it is, or -1."""
     n = max(features.n, 1)
+    low, high = np.minimum(random_left, random_right), np.maximum(random_left, random_right)
+    if pairs_sorted(pairs[0], pairs[1]):  # as blocking hands them over
+        rows = locate_pairs(pairs[0], pairs[1], low, high, n)
+        return np.where(rows >= 0, ids[np.maximum(rows, 0)], -1).astype(np.int64)
     candidate_keys = pair_keys(pairs[0], pairs[1], n)
-    # Blocking hands pairs over sorted; sort only if someone else did not.
-    ordered = bool(np.all(candidate_keys[1:] > candidate_keys[:-1]))
-    order = np.arange(len(candidate_keys)) if ordered else np.argsort(candidate_keys)
-    sorted_keys = candidate_keys if ordered else candidate_keys[order]
-    wanted = pair_keys(
-        np.minimum(random_left, random_right), np.maximum(random_left, random_right), n
-    )
-    # Looked up in ascending order: the same positions, several times faster in cache.
-    by_key = np.argsort(wanted, kind="stable")
-    found = np.empty(len(wanted), dtype=np.int64)
-    found[by_key] = np.searchsorted(sorted_keys, wanted[by_key])
-    found = np.minimum(found, len(order) - 1)
+    order = np.argsort(candidate_keys)
+    sorted_keys = candidate_keys[order]
+    wanted = pair_keys(low, high, n)
+    found = np.minimum(np.searchsorted(sorted_keys, wanted), len(order) - 1)
     is_candidate = sorted_keys[found] == wanted
     return np.where(is_candidate, ids[order[found]], -1).astype(np.int64)
 

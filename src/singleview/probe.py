@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._arrays import lex_order, pair_keys, split_keys
+from ._arrays import KEY_CHUNK, lex_order, pair_keys, row_chunks, split_keys
 from .blocking import BlockLimit, Candidates, as_limit, block, plan_rule, rule_name
 from .features import Features
 
@@ -126,6 +127,23 @@ def draw_block_pairs(
     return blocks, i, j
 
 
+def _new_pairs(
+    features: Features,
+    rule: Sequence[str],
+    known: np.ndarray,
+    *,
+    link_within: bool,
+    max_block_size: int | BlockLimit,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The keys (ascending) of the pairs ``rule`` finds that are not in ``known``, and the
+    rule's blocking stats."""
+    found = block(features, [rule], link_within=link_within, max_block_size=max_block_size)
+    stats = {str(k): v for k, v in found.stats.iloc[0].items()}
+    keys = pair_keys(found.left, found.right, max(features.n, 1))
+    del found
+    return _missing_from(known, keys), stats
+
+
 def probe_rules(
     features: Features,
     base: Candidates,
@@ -162,12 +180,12 @@ def probe_rules(
             else None
         )
         if sampled is None:  # few pairs (or a link across sources): make them all
-            found = block(features, [rule], link_within=link_within, max_block_size=max_block_size)
-            new = _missing_from(known, pair_keys(found.left, found.right, n))
+            new, stats_row = _new_pairs(
+                features, rule, known, link_within=link_within, max_block_size=max_block_size
+            )
             take = min(sample_size, len(new))
             chosen = np.sort(rng.choice(len(new), size=take, replace=False)) if take else new[:0]
             sample = new[chosen]
-            stats_row = {str(k): v for k, v in found.stats.iloc[0].items()}
             expected = len(new)
         else:  # score a uniform sample of the rule's pairs that are not candidates yet
             lo, hi, plan_stats = sampled
@@ -185,8 +203,9 @@ def probe_rules(
         scale = yield_scale if as_limit(max_block_size).is_broad(rule) else 0
         used = take > 0 and rate >= required_yield(min_yield, expected, scale)
         if used and new is None:
-            found = block(features, [rule], link_within=link_within, max_block_size=max_block_size)
-            new = _missing_from(known, pair_keys(found.left, found.right, n))
+            new, _ = _new_pairs(
+                features, rule, known, link_within=link_within, max_block_size=max_block_size
+            )
         probed = len(new) if new is not None else expected
         logger.info(
             "blocking probe %r: %d new pairs, %d scored, link rate %.5f -> %s",
@@ -199,13 +218,19 @@ def probe_rules(
         stats_row |= {"probed_pairs": probed, "link_rate": rate, "used": used}
         rows.append(stats_row)
         if used and new is not None:
-            known = np.sort(np.concatenate([known, new]))
+            # Both ascending and disjoint: merged in one pass, not sorted again.
+            known = np.insert(known, np.searchsorted(known, new), new)
             kept.append((new, index))
     # Each pair's rule: the base's, or the kept rule that added it (the sets are disjoint).
     found_by = np.empty(len(known), dtype=np.int16)
-    found_by[np.searchsorted(known, pair_keys(base.left, base.right, n))] = base.rule
-    for new, index in kept:
-        found_by[np.searchsorted(known, new)] = index
+    for part in row_chunks(len(base.left), KEY_CHUNK):
+        at = np.searchsorted(known, pair_keys(base.left[part], base.right[part], n))
+        found_by[at] = base.rule[part]
+    new = None  # the last rule's pairs: nothing below needs them
+    while kept:
+        added, index = kept.pop()
+        found_by[np.searchsorted(known, added)] = index
+        del added
     keys = known
     core = base.stats.iloc[:first_optional].assign(
         probed_pairs=base.stats["new_pairs"].iloc[:first_optional], link_rate=np.nan, used=True

@@ -6,12 +6,12 @@ computed once per pair and can be carried over when the candidate set grows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import pair_keys, row_chunks
+from ._arrays import locate_pairs, row_chunks
 from ._process import usable_cpus
 from .blocking import Candidates, agree
 from .comparisons import compare_all
@@ -20,10 +20,13 @@ from .model import ExactValues, FellegiSunter, TrainingSession
 
 __all__ = [
     "Compared",
+    "Scored",
     "compare_pairs",
     "extend_compared",
     "fit_compared",
     "score_compared",
+    "score_pairs",
+    "scores_at",
 ]
 
 
@@ -69,12 +72,11 @@ def extend_compared(
     """``compared`` (a subset of ``candidates``, both ordered by (left, right)) grown to all
     of ``candidates``: known pairs are copied into place and the others compared in chunks
     straight into the result, so no second full set of arrays is made."""
-    n = max(features.n, 1)
-    keys = pair_keys(candidates.left, candidates.right, n)
-    done = np.searchsorted(keys, pair_keys(compared.left, compared.right, n))
-    todo = np.ones(len(keys), dtype=bool)
+    done = locate_pairs(
+        candidates.left, candidates.right, compared.left, compared.right, max(features.n, 1)
+    )
+    todo = np.ones(len(candidates), dtype=bool)
     todo[done] = False
-    del keys
     levels = np.empty((len(candidates), compared.levels.shape[1]), dtype=compared.levels.dtype)
     levels[done] = compared.levels
     del done
@@ -120,31 +122,130 @@ def fit_compared(
     )
 
 
-def score_compared(
+def _scored_chunks(
     features: Features, compared: Compared, model: FellegiSunter
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Match weights, probabilities and disagreement (see
-    :meth:`~singleview.model.FellegiSunter.score_with_disagreement`) of compared pairs.
-
-    Pairs are scored :data:`SCORE_PAIRS_CHUNK` at a time: the per-pair working arrays (the
-    prior, the shared values behind term-frequency adjustments, pattern ids) stay the same
-    size at any pair count, and only the three results are as long as the pairs.
-    """
+) -> Iterator[tuple[slice, np.ndarray, np.ndarray, np.ndarray]]:
+    """Rows, weights, probabilities and disagreement of the compared pairs,
+    :data:`SCORE_PAIRS_CHUNK` pairs at a time: the per-pair working arrays (the prior, the
+    shared values behind term-frequency adjustments, pattern ids) stay the same size at
+    any pair count."""
     tables = {}
     for k, comparison in enumerate(model.comparisons):
         table = model.tf_table(k, features) if comparison.tf_adjust else None
         if table is not None:
             tables[k] = table
+    for rows in row_chunks(len(compared.left), SCORE_PAIRS_CHUNK):
+        left, right = compared.left[rows], compared.right[rows]
+        shared = {k: model.comparisons[k].shared_codes(features, left, right) for k in tables}
+        yield (
+            rows,
+            *model.score_with_disagreement(
+                compared.levels[rows],
+                ExactValues(shared, tables),
+                model.prior_weights(features, left, right),
+            ),
+        )
+
+
+def score_compared(
+    features: Features, compared: Compared, model: FellegiSunter
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Match weights, probabilities and disagreement (see
+    :meth:`~singleview.model.FellegiSunter.score_with_disagreement`) of compared pairs,
+    scored a chunk at a time: only the three results are as long as the pairs."""
     n = len(compared.left)
     weight = np.empty(n, dtype=np.float64)
     probability = np.empty(n, dtype=np.float64)
     against = np.empty(n, dtype=np.float64)
-    for rows in row_chunks(n, SCORE_PAIRS_CHUNK):
-        left, right = compared.left[rows], compared.right[rows]
-        shared = {k: model.comparisons[k].shared_codes(features, left, right) for k in tables}
-        weight[rows], probability[rows], against[rows] = model.score_with_disagreement(
-            compared.levels[rows],
-            ExactValues(shared, tables),
-            model.prior_weights(features, left, right),
+    for rows, chunk_weight, chunk_probability, chunk_against in _scored_chunks(
+        features, compared, model
+    ):
+        weight[rows], probability[rows], against[rows] = (
+            chunk_weight,
+            chunk_probability,
+            chunk_against,
         )
     return weight, probability, against
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What a run keeps of its compared pairs' scores: whether each pair links (its
+    probability is at or above the threshold: one byte a pair), and for the rows ``kept``
+    (probability at or above the floor, the pairs ``result.pairs`` holds) their weights,
+    probabilities, disagreement, whether a deterministic rule forced them (probability 1)
+    and levels.  :func:`scores_at` reads any other pair's scores again."""
+
+    link: np.ndarray
+    kept: np.ndarray
+    weight: np.ndarray
+    probability: np.ndarray
+    disagreement: np.ndarray
+    forced: np.ndarray
+    levels: np.ndarray
+
+
+def score_pairs(
+    features: Features,
+    compared: Compared,
+    model: FellegiSunter,
+    *,
+    threshold: float,
+    floor: float,
+    forced_by: Sequence[Sequence[str]] = (),
+) -> Scored:
+    """Score compared pairs a chunk at a time into a :class:`Scored`; pairs agreeing
+    exactly on every key of one of the ``forced_by`` rules get probability 1."""
+    link = np.zeros(len(compared.left), dtype=bool)
+    parts: list[tuple[np.ndarray, ...]] = [
+        tuple(np.empty(0, dtype=t) for t in (np.int64, np.float64, np.float64, np.float64, bool))
+    ]
+    for rows, weight, probability, against in _scored_chunks(features, compared, model):
+        left, right = compared.left[rows], compared.right[rows]
+        forced = np.zeros(len(left), dtype=bool)
+        for rule in forced_by:
+            forced |= agree(features, rule, left, right)
+        probability[forced] = 1.0
+        link[rows] = probability >= threshold
+        keep = np.flatnonzero(probability >= floor)
+        parts.append(
+            (keep + rows.start, weight[keep], probability[keep], against[keep], forced[keep])
+        )
+    kept, weight, probability, against, forced = (
+        np.concatenate(column) for column in zip(*parts, strict=True)
+    )
+    return Scored(
+        link=link,
+        kept=kept,
+        weight=weight,
+        probability=probability,
+        disagreement=against,
+        forced=forced,
+        levels=compared.levels[kept],
+    )
+
+
+def scores_at(
+    features: Features,
+    compared: Compared,
+    model: FellegiSunter,
+    scored: Scored,
+    rows: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Probability, disagreement and forced flag of the compared pairs at ``rows``
+    (ascending): as ``scored`` kept them, and scored again for rows it did not keep (below
+    its floor, so never forced)."""
+    at = np.minimum(np.searchsorted(scored.kept, rows), max(len(scored.kept) - 1, 0))
+    hit = scored.kept[at] == rows if len(scored.kept) else np.zeros(len(rows), dtype=bool)
+    probability = np.empty(len(rows), dtype=np.float64)
+    against = np.empty(len(rows), dtype=np.float64)
+    forced = np.zeros(len(rows), dtype=bool)
+    probability[hit] = scored.probability[at[hit]]
+    against[hit] = scored.disagreement[at[hit]]
+    forced[hit] = scored.forced[at[hit]]
+    missing = np.flatnonzero(~hit)
+    if len(missing):
+        _, probability[missing], against[missing] = score_compared(
+            features, compared.take(rows[missing]), model
+        )
+    return probability, against, forced

@@ -5,10 +5,13 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+import singleview._arrays as arrays
 from singleview._arrays import (
     explode_tuples,
     factorize_ints,
     lex_order,
+    locate_pairs,
+    pairs_sorted,
     unique_first,
     unique_sorted,
 )
@@ -79,3 +82,33 @@ def test_pair_keys_do_not_wrap_around_with_int32_positions() -> None:
     assert back_left.dtype == kind == np.int32
     assert back_left.tolist() == left.tolist() and back_right.tolist() == right.tolist()
     assert position_dtype(2**31) == np.int64
+
+
+pair_lists = st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=40)
+
+
+@given(pair_lists, pair_lists, st.integers(1, 5))
+def test_locate_pairs_finds_each_pair_like_a_dict(
+    hay: list[tuple[int, int]], queries: list[tuple[int, int]], chunk: int
+) -> None:
+    hay = sorted(set(hay))
+    hay_left = np.array([p[0] for p in hay], dtype=np.int32)
+    hay_right = np.array([p[1] for p in hay], dtype=np.int32)
+    left = np.array([q[0] for q in queries], dtype=np.int32)
+    right = np.array([q[1] for q in queries], dtype=np.int32)
+    saved = arrays.KEY_CHUNK
+    arrays.KEY_CHUNK = chunk  # small chunks: queries fall on every chunk boundary
+    try:
+        found = locate_pairs(hay_left, hay_right, left, right, 12)
+        assert pairs_sorted(hay_left, hay_right)
+    finally:
+        arrays.KEY_CHUNK = saved
+    row_of = {pair: row for row, pair in enumerate(hay)}
+    assert found.tolist() == [row_of.get(q, -1) for q in queries]
+
+
+def test_pairs_sorted_needs_distinct_ascending_pairs() -> None:
+    assert pairs_sorted(np.array([0, 0, 1]), np.array([1, 2, 0]))
+    assert not pairs_sorted(np.array([0, 0, 1]), np.array([2, 1, 0]))
+    assert not pairs_sorted(np.array([0, 0]), np.array([1, 1]))
+    assert pairs_sorted(np.array([], dtype=np.int32), np.array([], dtype=np.int32))

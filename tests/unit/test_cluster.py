@@ -2,8 +2,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from singleview.cluster import components, customer_ids, guarded_components
+from singleview.cluster import (
+    components,
+    customer_ids,
+    guarded_components,
+    within_components,
+)
 
 
 def test_components_are_labelled_by_their_smallest_record() -> None:
@@ -81,3 +87,33 @@ def test_guard_does_not_depend_on_pair_order() -> None:
             np.array(against)[order],
         )
         assert anchors.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_guard_reads_only_pairs_inside_a_component_of_the_links(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 60
+    # Distinct pairs, left < right, as blocking hands them over.
+    keys = np.unique(rng.integers(0, n, (2, 260)).T, axis=0)
+    keys = keys[keys[:, 0] < keys[:, 1]]
+    left, right, pairs = keys[:, 0], keys[:, 1], len(keys)
+    probability = rng.choice([0.0005, 0.02, 0.3, 0.6, 0.97, 0.9999], pairs)
+    against = rng.choice([0.0, -0.5, -4.0, -30.0], pairs)
+    forced = rng.random(pairs) < 0.03
+    options = {"threshold": 0.5, "max_size": 6, "split_below": 4.0}
+    probability[forced] = 1.0
+    expected = guarded_components(n, left, right, probability, against, forced=forced, **options)
+    anchors, inside = within_components(n, left, right, probability >= 0.5)
+    assert 0 < len(inside) < pairs
+    got = guarded_components(
+        n,
+        left[inside],
+        right[inside],
+        probability[inside],
+        against[inside],
+        forced=forced[inside],
+        anchors=anchors,
+        **options,
+    )
+    assert got[0].tolist() == expected[0].tolist()
+    assert got[1] == expected[1] > 0

@@ -5,10 +5,17 @@ import pytest
 
 import singleview as sv
 from singleview import scoring
-from singleview.blocking import block
+from singleview.blocking import agree, block
 from singleview.features import Features
 from singleview.model import ExactValues, FellegiSunter
-from singleview.scoring import Compared, compare_pairs, extend_compared, score_compared
+from singleview.scoring import (
+    Compared,
+    compare_pairs,
+    extend_compared,
+    score_compared,
+    score_pairs,
+    scores_at,
+)
 
 
 def _random_compared(
@@ -54,6 +61,34 @@ def test_scoring_in_chunks_gives_the_same_scores(
     whole = score_compared(features, compared, model)
     monkeypatch.setattr(scoring, "SCORE_PAIRS_CHUNK", 500)
     for a, b in zip(whole, score_compared(features, compared, model), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_score_pairs_keeps_what_clustering_and_the_pairs_frame_read(
+    fake_result: sv.Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, features, compared = _random_compared(fake_result, 3001, seed=2)
+    weight, probability, against = score_compared(features, compared, model)
+    rule = ("last_name",)
+    forced = agree(features, rule, compared.left, compared.right)
+    assert 0 < forced.sum() < len(forced)
+    probability[forced] = 1.0
+    monkeypatch.setattr(scoring, "SCORE_PAIRS_CHUNK", 700)
+    scored = score_pairs(features, compared, model, threshold=0.5, floor=0.01, forced_by=[rule])
+    np.testing.assert_array_equal(scored.link, probability >= 0.5)
+    kept = np.flatnonzero(probability >= 0.01)
+    assert 0 < len(kept) < len(probability)
+    np.testing.assert_array_equal(scored.kept, kept)
+    np.testing.assert_array_equal(scored.weight, weight[kept])
+    np.testing.assert_array_equal(scored.probability, probability[kept])
+    np.testing.assert_array_equal(scored.disagreement, against[kept])
+    np.testing.assert_array_equal(scored.forced, forced[kept])
+    np.testing.assert_array_equal(scored.levels, compared.levels[kept])
+    # Any rows, kept or not, read back as scoring them all gave.
+    rows = np.arange(0, len(probability), 3)
+    assert not np.isin(rows, kept).all()
+    got = scores_at(features, compared, model, scored, rows)
+    for a, b in zip(got, (probability[rows], against[rows], forced[rows]), strict=True):
         np.testing.assert_array_equal(a, b)
 
 

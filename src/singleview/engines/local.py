@@ -29,8 +29,8 @@ from ..autoconfig import (
     choose_groups,
     choose_training,
 )
-from ..blocking import Candidates, agree, block
-from ..cluster import customer_ids, guarded_components
+from ..blocking import Candidates, block
+from ..cluster import customer_ids, guarded_components, within_components
 from ..comparisons import Comparison
 from ..constraints import Guard, check_unique_sources
 from ..errors import ConfigError
@@ -43,11 +43,12 @@ from ..probe import probe_rules
 from ..result import Deferred, Result
 from ..schema import MULTI_VALUED_FIELDS, empty_issues, empty_quarantine
 from ..scoring import (
-    Compared,
     compare_pairs,
     extend_compared,
     fit_compared,
     score_compared,
+    score_pairs,
+    scores_at,
 )
 from ..settings import Settings
 from ..sources import Source
@@ -289,6 +290,7 @@ class LocalEngine:
         pair_probability = np.empty(0, dtype=np.float64)
         pair_disagreement = np.empty(0, dtype=np.float64)
         pair_forced = np.empty(0, dtype=bool)
+        anchors: np.ndarray | None = None
         if len(records) >= 2 and comparisons and len(candidates):
             model = FellegiSunter(
                 comparisons,
@@ -309,45 +311,66 @@ class LocalEngine:
             with timer.stage("fit"):
                 fit_compared(features, compared, model, link_within=link_within, training=training)
             if probing:
-                candidates, compared = _probe(
+                grown = _probe(
                     features,
                     candidates,
-                    compared,
                     model,
                     rules=rules,
                     first_optional=len(core),
                     timer=timer,
                     settings=settings,
                     link_within=link_within,
-                    training=training,
                     threshold=threshold,
                     random_state=random_state,
                 )
+                if len(grown) > len(candidates):
+                    with timer.stage("compare"):  # the old levels go as the new are made
+                        compared = extend_compared(features, model, compared, grown)
+                    candidates = grown
+                    with timer.stage("fit"):
+                        fit_compared(
+                            features, compared, model, link_within=link_within, training=training
+                        )
+                del grown
             with timer.stage("score"):
-                levels = compared.levels
-                weight, probability, disagreement = score_compared(features, compared, model)
-                by_rule = np.zeros(len(candidates), dtype=bool)
-                for rule in settings.rules:
-                    by_rule |= agree(features, rule, candidates.left, candidates.right)
-                probability[by_rule] = 1.0  # in place: no second array as long as the pairs
-            pair_left, pair_right, pair_probability = candidates.left, candidates.right, probability
-            pair_disagreement, pair_forced = disagreement, by_rule
-            pairs_out = pairs_frame(
-                records,
-                candidates,
-                rules=rules,
-                comparisons=comparisons,
-                levels=levels,
-                weight=weight,
-                probability=probability,
-                by_rule=by_rule,
-                floor=settings.pairs_floor,
-            )
-            # The pairs above the floor are in the frame; the rest goes before clustering.
-            del compared, levels, weight, probability, disagreement
-        timer.stats["candidate_pairs"] = len(candidates)
+                scored = score_pairs(
+                    features,
+                    compared,
+                    model,
+                    threshold=threshold,
+                    floor=settings.pairs_floor,
+                    forced_by=settings.rules,
+                )
+                kept = scored.kept
+                pairs_out = pairs_frame(
+                    records,
+                    left=candidates.left[kept],
+                    right=candidates.right[kept],
+                    rule=candidates.rule[kept],
+                    rules=rules,
+                    comparisons=comparisons,
+                    levels=scored.levels,
+                    weight=scored.weight,
+                    probability=scored.probability,
+                    by_rule=scored.forced,
+                )
+                del kept
+            with timer.stage("cluster"):
+                # Only the pairs inside one component of the links matter from here on.
+                anchors, inside = within_components(
+                    len(records), candidates.left, candidates.right, scored.link
+                )
+                pair_probability, pair_disagreement, pair_forced = scores_at(
+                    features, compared, model, scored, inside
+                )
+                pair_left, pair_right = candidates.left[inside], candidates.right[inside]
+                del scored, inside, compared
+        n_candidates = len(candidates)
+        blocking_stats = _with_probe_columns(candidates.stats)
+        del candidates
+        timer.stats["candidate_pairs"] = n_candidates
         # Every string-valued field compared for every candidate pair (the compare stage).
-        timer.stats["string_comparisons"] = len(candidates) * sum(
+        timer.stats["string_comparisons"] = n_candidates * sum(
             c.kind != "exact" for c in comparisons
         )
         timer.stats["edges"] = int((pair_probability >= threshold).sum())
@@ -366,6 +389,7 @@ class LocalEngine:
                 constraints=guard.constraints(records),
                 max_size=guard.max_cluster_size,
                 split_below=settings.split_below_bits,
+                anchors=anchors,
             )
             timer.stats["components_rebuilt"] = rebuilt
             ids = customer_ids(anchors, records["source"], records["source_id"])
@@ -376,8 +400,7 @@ class LocalEngine:
                     "customer_id": TextColumn(ids).whole(),
                 }
             )
-        blocking_stats = _with_probe_columns(candidates.stats)
-        del candidates, pair_left, pair_right, pair_probability, pair_disagreement, pair_forced
+        del pair_left, pair_right, pair_probability, pair_disagreement, pair_forced
         with timer.stage("profiles"):
             profiles = build_profiles(records, ids, priority, settings.survivorship)
         timer.stats["customers"] = len(profiles)
@@ -400,7 +423,6 @@ class LocalEngine:
 def _probe(
     features: Features,
     candidates: Candidates,
-    compared: Compared,
     model: FellegiSunter,
     *,
     rules: list[tuple[str, ...]],
@@ -408,18 +430,17 @@ def _probe(
     timer: StageTimer,
     settings: Settings,
     link_within: bool,
-    training: list[tuple[str, ...]],
     threshold: float,
     random_state: int,
-) -> tuple[Candidates, Compared]:
-    """Add the broad rules the probe keeps (:mod:`singleview.probe`); compare the pairs
-    they add and fit the model again on all pairs."""
+) -> Candidates:
+    """The candidates grown by the broad rules the probe keeps (:mod:`singleview.probe`);
+    the caller compares the pairs they add and fits the model again on all pairs."""
 
     def probability_of(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         return score_compared(features, compare_pairs(features, model, left, right), model)[1]
 
     with timer.stage("probe"):
-        grown = probe_rules(
+        return probe_rules(
             features,
             candidates,
             rules,
@@ -433,13 +454,6 @@ def _probe(
             random_state=random_state,
             sample_size=settings.probe_pairs,
         )
-    if len(grown) == len(candidates):
-        return grown, compared
-    with timer.stage("compare"):
-        compared = extend_compared(features, model, compared, grown)
-    with timer.stage("fit"):
-        fit_compared(features, compared, model, link_within=link_within, training=training)
-    return grown, compared
 
 
 def _use_labels(

@@ -1,4 +1,4 @@
-"""The ``result.pairs`` frame: candidate pairs above the floor, readable."""
+"""The ``result.pairs`` frame: candidate pairs at or above the floor, readable."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._arrays import TextColumn, position_dtype, take_text
-from ..blocking import Candidates, rule_name
+from ..blocking import rule_name
 from ..comparisons import Comparison
 from ..result import Deferred
 from ..schema import PAIR_KEYS
@@ -33,29 +33,27 @@ def empty_pairs() -> pd.DataFrame:
 
 def pairs_frame(
     records: pd.DataFrame,
-    candidates: Candidates,
     *,
+    left: np.ndarray,
+    right: np.ndarray,
+    rule: np.ndarray,
     rules: list[tuple[str, ...]],
     comparisons: Sequence[Comparison],
     levels: np.ndarray,
     weight: np.ndarray,
     probability: np.ndarray,
     by_rule: np.ndarray,
-    floor: float,
 ) -> Deferred:
-    """``result.pairs``, built when first read: the pairs at or above ``floor`` are picked
-    out now into compact arrays (positions, scores, levels: about 40 bytes a pair), and
-    the readable frame (about 120 bytes a pair, with its four text columns) only on
-    demand."""
-    keep = probability >= floor
+    """``result.pairs``, built when first read from the pairs it should hold (those at or
+    above the floor, see :class:`~singleview.scoring.Scored`): their compact arrays
+    (positions, scores, levels: about 40 bytes a pair) are kept now, and the readable
+    frame (about 120 bytes a pair, with its four text columns) is made only on demand.
+    ``rule``: each pair's blocking rule, a position in ``rules``."""
     position = position_dtype(len(records))
-    left = candidates.left[keep].astype(position, copy=False)
-    right = candidates.right[keep].astype(position, copy=False)
-    weight, probability = weight[keep], probability[keep]
-    by_rule, rule = by_rule[keep], candidates.rule[keep]
-    # The kept rows gathered once, then one contiguous row per comparison (a boolean mask
-    # per column would read all of ``levels`` once per comparison).
-    gammas = np.ascontiguousarray(levels[keep].T)
+    left = left.astype(position, copy=False)
+    right = right.astype(position, copy=False)
+    # One contiguous row per comparison (a column of ``levels`` is strided).
+    gammas = np.ascontiguousarray(levels.T)
     names = np.array([rule_name(r) for r in rules], dtype=object)
     source, source_id = records["source"], records["source_id"]
 
