@@ -1,9 +1,14 @@
-"""Facts about this process: its peak memory and the CPUs it may use."""
+"""Facts about this process: its peak memory and the CPUs it may use; handing freed
+memory back to the system."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import os
 import sys
+from collections.abc import Callable
 
 
 def peak_mib() -> int | None:
@@ -21,3 +26,26 @@ def usable_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None on other C libraries."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        return None
+    return trim
+
+
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; a no-op
+    elsewhere).  Freed small objects leave pages the allocator keeps for reuse, but the
+    later stages allocate large arrays from fresh mappings, so without this the kept pages
+    add to the peak."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

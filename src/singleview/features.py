@@ -11,7 +11,7 @@ their base field and cached, so a key costs one pass over distinct values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,6 +179,14 @@ class Features:
         result = compute()
         self._pair_memo = (name, left, right, result)
         return result
+
+    def forget(self, keep: Iterable[str]) -> None:
+        """Drop the coded fields and keys built so far except those in ``keep``: they are
+        built again if asked for, so a run need not hold what zero configuration tried or
+        blocking alone used through the pair stages."""
+        wanted = set(keep)
+        for name in [name for name in self._cache if name not in wanted]:
+            del self._cache[name]
 
     def columns(self) -> list[str]:
         """Canonical columns available for comparison."""

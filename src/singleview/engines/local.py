@@ -267,6 +267,11 @@ class LocalEngine:
             )
             for column in [c.column for c in comparisons] + [k for r in rules for k in r]:
                 features[column]  # unknown names fail here, before any work
+            # What zero configuration tried and chose against is not held from here on, nor
+            # (after blocking and the probe) the keys only blocking read.
+            pair_stages = [c.column for c in comparisons]
+            pair_stages += [k for keys in [*training, *settings.rules] for k in keys]
+            features.forget(pair_stages + [k for rule in rules for k in rule])
         # Broad zero-config rules must show, by a sampled probe, that they find matches.
         optional = [r for r in rules if settings.blocking is None and r in OPTIONAL_BLOCKING]
         core = [r for r in rules if r not in optional]
@@ -283,6 +288,8 @@ class LocalEngine:
                 # Too few tight pairs to fit a model on: every broad rule is used.
                 probing = False
                 candidates = block(features, rules, link_within=link_within, max_block_size=limit)
+            if not probing:
+                features.forget(pair_stages)
 
         model: FellegiSunter | None = None
         pairs_out: pd.DataFrame | Deferred = empty_pairs()
@@ -323,6 +330,7 @@ class LocalEngine:
                     threshold=threshold,
                     random_state=random_state,
                 )
+                features.forget(pair_stages)
                 if len(grown) > len(candidates):
                     with timer.stage("compare"):  # the old levels go as the new are made
                         compared = extend_compared(features, model, compared, grown)

@@ -12,7 +12,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .._process import peak_mib
+from .._process import peak_mib, release_free_memory
 
 __all__ = ["STAGES", "StageTimer"]
 
@@ -45,6 +45,7 @@ class StageTimer:
         if name not in seconds and name in STAGES:
             self._bar.update(1)
         seconds[name] = round(seconds.get(name, 0.0) + elapsed, 4)
+        release_free_memory()
         peak = peak_mib()
         if peak is not None:
             self.stats.setdefault("peak_mib", {})[name] = peak
