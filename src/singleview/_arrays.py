@@ -19,6 +19,7 @@ import pyarrow as pa
 
 __all__ = [
     "TextColumn",
+    "count_values",
     "explode_tuples",
     "factorize_ints",
     "lex_order",
@@ -140,6 +141,22 @@ def locate_pairs(
         unsorted[order] = found
         found = unsorted
     return found
+
+
+def count_values(values: np.ndarray, size: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """How often each of ``0..size-1`` occurs in ``values`` (where ``mask``, if given), as
+    ``int64``: ``np.bincount`` :data:`KEY_CHUNK` values at a time, since it copies its
+    input to ``int64`` first (8 bytes a value for ``int32`` codes).
+
+    Example:
+        >>> count_values(np.array([2, 0, 2], dtype=np.int32), 4).tolist()
+        [1, 0, 2, 0]
+    """
+    counts = np.zeros(size, dtype=np.int64)
+    for rows in row_chunks(len(values), KEY_CHUNK):
+        part = values[rows] if mask is None else values[rows][mask[rows]]
+        counts += np.bincount(part, minlength=size)
+    return counts
 
 
 def _starts(ordered: np.ndarray) -> np.ndarray:

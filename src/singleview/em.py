@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import factorize_ints, row_chunks
+from ._arrays import count_values, factorize_ints, row_chunks
 
 __all__ = ["EMResult", "pattern_counts", "pattern_index", "run_em"]
 
@@ -76,7 +76,7 @@ def _keys(levels: np.ndarray) -> np.ndarray:
 def pattern_counts(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of a level matrix and how often each occurs."""
     ids, patterns = pattern_index(levels)
-    return patterns, np.bincount(ids, minlength=len(patterns)).astype(np.int64)
+    return patterns, count_values(ids, len(patterns))
 
 
 def _initial_m(n_levels: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._arrays import locate_pairs, pair_keys, pairs_sorted, row_chunks
+from ._arrays import count_values, locate_pairs, pair_keys, pairs_sorted, row_chunks
 from .em import pattern_index
 from .priors import stratum_of
 
@@ -155,7 +155,7 @@ def local_fit_stats(
     over ``features``, with ``model``'s comparisons and random sample."""
     random_left, random_right, random_levels = model._random_sample(features, link_within)
     ids, patterns = pattern_index(levels)
-    counts = np.bincount(ids, minlength=len(patterns)).astype(np.int64)
+    counts = count_values(ids, len(patterns))
     known = pairs is not None and len(pairs[0]) > 0
     candidate = (
         _random_candidates(features, random_left, random_right, pairs, ids)
@@ -178,8 +178,7 @@ def local_fit_stats(
         patterns=patterns,
         counts=counts,
         sessions=[
-            SessionCounts(s.excluded, np.bincount(ids[s.mask], minlength=len(patterns)))
-            for s in sessions
+            SessionCounts(s.excluded, count_values(ids, len(patterns), s.mask)) for s in sessions
         ],
         random_patterns=random_patterns,
         random_counts=random_counts,
