@@ -24,6 +24,7 @@ __all__ = [
     "compare_pairs",
     "extend_compared",
     "fit_compared",
+    "grow_levels",
     "score_compared",
     "score_pairs",
     "scores_at",
@@ -70,24 +71,34 @@ def extend_compared(
     features: Features, model: FellegiSunter, compared: Compared, candidates: Candidates
 ) -> Compared:
     """``compared`` (a subset of ``candidates``, both ordered by (left, right)) grown to all
-    of ``candidates``: known pairs are copied into place and the others compared in chunks
-    straight into the result, so no second full set of arrays is made."""
+    of ``candidates`` (see :func:`grow_levels`)."""
     done = locate_pairs(
         candidates.left, candidates.right, compared.left, compared.right, max(features.n, 1)
     )
+    return grow_levels(features, model, candidates, compared.levels, done)
+
+
+def grow_levels(
+    features: Features,
+    model: FellegiSunter,
+    candidates: Candidates,
+    levels: np.ndarray,
+    done: np.ndarray,
+) -> Compared:
+    """``candidates`` compared, given the ``levels`` of the pairs at rows ``done``: those
+    are copied into place and the others compared :data:`COMPARE_CHUNK` candidates at a
+    time straight into the result, so no second full set of arrays is made."""
     todo = np.ones(len(candidates), dtype=bool)
     todo[done] = False
-    levels = np.empty((len(candidates), compared.levels.shape[1]), dtype=compared.levels.dtype)
-    levels[done] = compared.levels
-    del done
-    rows = np.flatnonzero(todo)
-    del todo
-    for part in row_chunks(len(rows), COMPARE_CHUNK):
-        chunk = rows[part]
-        levels[chunk] = compare_pairs(
-            features, model, candidates.left[chunk], candidates.right[chunk]
-        ).levels
-    return Compared(candidates.left, candidates.right, levels)
+    grown = np.empty((len(candidates), levels.shape[1]), dtype=levels.dtype)
+    grown[done] = levels
+    for part in row_chunks(len(candidates), COMPARE_CHUNK):
+        rows = part.start + np.flatnonzero(todo[part])
+        if len(rows):
+            grown[rows] = compare_pairs(
+                features, model, candidates.left[rows], candidates.right[rows]
+            ).levels
+    return Compared(candidates.left, candidates.right, grown)
 
 
 def fit_compared(

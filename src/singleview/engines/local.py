@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .._arrays import TextColumn
+from .._arrays import TextColumn, locate_pairs
 from ..autoconfig import (
     DISTINGUISH,
     FAMILY,
@@ -44,8 +44,8 @@ from ..result import Deferred, Result
 from ..schema import MULTI_VALUED_FIELDS, empty_issues, empty_quarantine
 from ..scoring import (
     compare_pairs,
-    extend_compared,
     fit_compared,
+    grow_levels,
     score_compared,
     score_pairs,
     scores_at,
@@ -332,9 +332,15 @@ class LocalEngine:
                 )
                 features.forget(pair_stages)
                 if len(grown) > len(candidates):
-                    with timer.stage("compare"):  # the old levels go as the new are made
-                        compared = extend_compared(features, model, compared, grown)
-                    candidates = grown
+                    with timer.stage("compare"):
+                        done = locate_pairs(
+                            grown.left, grown.right, compared.left, compared.right, features.n
+                        )
+                        levels = compared.levels
+                        del compared  # the old pairs' positions go before the new levels come
+                        candidates = grown
+                        compared = grow_levels(features, model, candidates, levels, done)
+                        del levels, done
                     with timer.stage("fit"):
                         fit_compared(
                             features, compared, model, link_within=link_within, training=training
