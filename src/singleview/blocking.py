@@ -281,8 +281,10 @@ def block(
         rule_ids.append(np.full(len(lo), index, dtype=np.int16))
         stats_rows.append({"rule": rule_name(rule), **stats})
     # One rule's keys are used as they are (concatenating would copy them).
-    all_keys = keys[0] if len(keys) == 1 else np.concatenate(keys, dtype=np.int64)
-    all_rules = rule_ids[0] if len(rule_ids) == 1 else np.concatenate(rule_ids, dtype=np.int16)
+    all_keys = keys[0] if len(keys) == 1 else np.concatenate([np.empty(0, np.int64), *keys])
+    all_rules = (
+        rule_ids[0] if len(rule_ids) == 1 else np.concatenate([np.empty(0, np.int16), *rule_ids])
+    )
     del keys, rule_ids
     unique_keys, found_by = first_rule(all_keys, all_rules, n=n, n_rules=len(rules))
     del all_keys, all_rules

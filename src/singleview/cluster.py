@@ -84,7 +84,11 @@ def record_customer_ids(source: np.ndarray, source_id: np.ndarray) -> np.ndarray
         [f"{a}\x1f{b}" for a, b in zip(source.tolist(), source_id.tolist(), strict=True)],
         dtype=object,
     )
-    hashes: list[int] = pd.util.hash_array(keys, categorize=False).tolist() if len(keys) else []
+    try:
+        hashes: list[int] = pd.util.hash_array(keys, categorize=False).tolist()
+    except UnicodeError:  # a lone surrogate: hashed as its bytes with it passed through
+        raw = [key.encode("utf-8", "surrogatepass") for key in keys.tolist()]
+        hashes = pd.util.hash_array(np.asarray(raw, dtype=object), categorize=False).tolist()
     return np.array([f"C{h:016x}" for h in hashes], dtype=object)
 
 

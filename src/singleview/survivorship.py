@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._arrays import TextColumn, explode_tuples, factorize_ints, lex_order
+from ._arrays import TextColumn, explode_tuples, factorize_ints, lex_order, sorted_codes
 from ._process import usable_cpus
 from .schema import MULTI_VALUED_FIELDS, NAME_FIELDS
 from .settings import SurvivorshipSettings
@@ -106,7 +106,7 @@ def _record_ranks(base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _codes(values: pd.Series) -> np.ndarray:
-    return np.asarray(pd.factorize(values, sort=True)[0], dtype=np.int64)
+    return sorted_codes(values.array)[0]
 
 
 def _chosen(
@@ -155,12 +155,8 @@ def build_profiles(
     settings: SurvivorshipSettings,
 ) -> pd.DataFrame:
     """Golden profiles: one row per customer with every field's value and provenance."""
-    codes, uniques = pd.factorize(pd.Series(customer_id, dtype=object), sort=True)
-    customer = np.asarray(codes, dtype=np.int64)
-    customers = np.asarray(uniques, dtype=object)
-    source_code, source_names = pd.factorize(records["source"], sort=True)
-    source_code = np.asarray(source_code, dtype=np.int64)
-    names = np.asarray(source_names, dtype=object)
+    customer, customers = sorted_codes(np.asarray(customer_id, dtype=object))
+    source_code, names = sorted_codes(records["source"].array)
     updated = pd.to_datetime(records["updated_at"]).to_numpy(dtype="datetime64[ns]")
     base_keys = {
         # A missing time is older than any (and stays so when negated for newest first).

@@ -123,7 +123,11 @@ def _by_id(records: pd.DataFrame) -> pd.DataFrame:
     values = records["source_id"].to_numpy(dtype=object)
     try:
         order = np.asarray(pc.sort_indices(pa.array(values, type=pa.large_string())))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. a lone surrogate: Python's sort
+    except (
+        pa.ArrowInvalid,
+        pa.ArrowTypeError,
+        UnicodeError,
+    ):  # e.g. a lone surrogate: Python's sort
         order = np.argsort(values, kind="stable")
     if np.array_equal(order, np.arange(len(order))):
         return records

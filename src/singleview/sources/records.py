@@ -9,6 +9,7 @@ that contract, turn them into pandas' own text dtype.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from collections.abc import Sequence
 
@@ -199,6 +200,12 @@ def _object_array(items: list[tuple[object, ...]]) -> npt.NDArray[np.object_]:
     return array
 
 
+def _json_value(value: object) -> str:
+    """A value ``json`` cannot write, as ``to_json`` would: ISO times, else ``str``."""
+    isoformat = getattr(value, "isoformat", None)
+    return str(isoformat()) if callable(isoformat) else str(value)
+
+
 def quarantine_rows(
     source: str, raw: pd.DataFrame, source_ids: pd.Series, reasons: pd.Series
 ) -> pd.DataFrame:
@@ -207,17 +214,22 @@ def quarantine_rows(
     if not chosen.any():
         return empty_quarantine()
     rows = raw[chosen]
-    text = rows.to_json(
-        orient="records", lines=True, date_format="iso", default_handler=str
-    ).splitlines()
+    try:
+        text = rows.to_json(
+            orient="records", lines=True, date_format="iso", default_handler=str
+        ).splitlines()
+    except UnicodeError:  # a lone surrogate (bytes read with surrogateescape): json escapes it
+        plain = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+        text = [json.dumps(row, default=_json_value) for row in plain]
     frame = pd.DataFrame(
         {
             "source": source,
             "source_id": as_text(source_ids[chosen]).to_numpy(object),
             "reason": reasons[chosen].to_numpy(object),
             "row": text,
-        }
-    ).astype(object)
+        },
+        dtype=object,  # no text inference: it would fail on a lone surrogate
+    )
     return frame[list(QUARANTINE_COLUMNS)]
 
 

@@ -52,3 +52,24 @@ def test_a_lone_surrogate_is_cleaned_or_reported_not_a_crash(
 def test_a_full_name_with_a_lone_surrogate_is_still_split() -> None:
     parts = split_full_name(_objects(f"Ann{_BROKEN} Lee"))
     assert parts.iloc[0].tolist() == ["ann", None, "lee"]
+
+
+def test_a_source_id_with_a_lone_surrogate_resolves_and_keeps_it() -> None:
+    import singleview as sv
+
+    frame = pd.DataFrame(
+        {
+            "id": ["a\udcff", "b", "c", "d\udcfe"],
+            "first_name": ["Ann", "Bob", "Ann", None],
+            "last_name": ["Lee", "Ray", "Lee", None],
+            "email": ["ann@x.com", "bob@y.com", "ann@x.com", "bad address"],
+        },
+        dtype=object,
+    )
+    columns = {"first_name": "first_name", "last_name": "last_name", "email": "email"}
+    result = sv.resolve([sv.FrameSource(frame, name="s", id_column="id", columns=columns)])
+    clusters = result.clusters.set_index("source_id")["customer_id"]
+    assert clusters["a\udcff"] == clusters["c"] != clusters["b"]
+    assert len(result.profiles) == 2
+    # The record with nothing to match on is quarantined with its id as it was.
+    assert result.quarantine["source_id"].tolist() == ["d\udcfe"]
