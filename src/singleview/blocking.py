@@ -175,6 +175,33 @@ def _within_pairs(rows: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.
     return rows[left_pos], rows[right_pos]
 
 
+#: Pairs a block's key generation makes at once (see :func:`_within_keys`).
+PAIRS_CHUNK = 4_000_000
+
+
+def _within_keys(rows: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    """:func:`pair_keys` of :func:`_within_pairs` (the same keys in the same order), made
+    :data:`PAIRS_CHUNK` pairs at a time: beyond the keys, no array as long as the pairs.
+    Rows are sorted within each group, so each pair's left record is the lower."""
+    order = lex_order([groups, rows])
+    rows, groups = rows[order], groups[order]
+    sizes = np.bincount(groups)
+    starts = np.cumsum(sizes) - sizes
+    counts = sizes[groups] - 1 - (np.arange(len(rows)) - starts[groups])
+    ends = np.cumsum(counts)  # the pairs made up to and including each row
+    keys = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+    first = 0
+    while first < len(rows):
+        done = int(ends[first - 1]) if first else 0
+        last = max(int(np.searchsorted(ends, done + PAIRS_CHUNK, side="right")), first + 1)
+        last = min(last, len(rows))
+        left_pos = np.repeat(np.arange(first, last), counts[first:last])
+        right_pos = left_pos + 1 + _ramp(counts[first:last])
+        keys[done : int(ends[last - 1])] = pair_keys(rows[left_pos], rows[right_pos], n)
+        first = last
+    return keys
+
+
 def _cross_pairs(
     features: Features, rows: np.ndarray, groups: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -273,12 +300,12 @@ def block(
                 stats["skipped_pairs"],
             )
         if link_within:
-            left, right = _within_pairs(rows, groups)
+            keys.append(_within_keys(rows, groups, n))
         else:
             left, right = _cross_pairs(features, rows, groups)
-        lo, hi = np.minimum(left, right), np.maximum(left, right)
-        keys.append(pair_keys(lo, hi, n))
-        rule_ids.append(np.full(len(lo), index, dtype=np.int16))
+            keys.append(pair_keys(np.minimum(left, right), np.maximum(left, right), n))
+            del left, right
+        rule_ids.append(np.full(len(keys[-1]), index, dtype=np.int16))
         stats_rows.append({"rule": rule_name(rule), **stats})
     # One rule's keys are used as they are (concatenating would copy them).
     all_keys = keys[0] if len(keys) == 1 else np.concatenate([np.empty(0, np.int64), *keys])
@@ -333,7 +360,10 @@ def first_rule(
             out=starts[start + 1 : stop + 1],
         )
     first = packed[starts]
-    return first >> bits, (first & ((1 << bits) - 1)).astype(np.int16)
+    del packed, starts
+    rule = (first & ((1 << bits) - 1)).astype(np.int16)
+    first >>= bits
+    return first, rule
 
 
 def agree(

@@ -4,7 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from singleview.blocking import block, count_pairs
+from singleview import blocking
+from singleview._arrays import pair_keys
+from singleview.blocking import _within_keys, _within_pairs, block, count_pairs
 from singleview.features import build_features
 
 
@@ -185,3 +187,19 @@ def test_a_single_key_rule_reads_its_codes_as_the_general_path_groups_them(
     assert blocking._first_seen_order(np.array([0, 0, 1, 0, 2, 1]))
     assert not blocking._first_seen_order(np.array([1, 0]))
     assert not blocking._first_seen_order(np.array([0, 2, 1]))
+
+
+@pytest.mark.parametrize(("seed", "chunk"), [(0, 1), (1, 3), (2, 7), (3, 10_000)])
+def test_within_keys_are_the_keys_of_the_within_pairs_in_order(
+    seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(seed)
+    n = 200
+    rows = rng.permutation(n)[:150]
+    groups = rng.integers(0, 25, len(rows))  # unordered rows, blocks of 0..15 records
+    left, right = _within_pairs(rows, groups)
+    assert (left < right).all()
+    monkeypatch.setattr(blocking, "PAIRS_CHUNK", chunk)
+    keys = _within_keys(rows, groups, n)
+    assert len(keys) > 100
+    assert keys.tolist() == pair_keys(left, right, n).tolist()
