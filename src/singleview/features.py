@@ -180,13 +180,17 @@ class Features:
         self._pair_memo = (name, left, right, result)
         return result
 
-    def forget(self, keep: Iterable[str]) -> None:
-        """Drop the coded fields and keys built so far except those in ``keep``: they are
-        built again if asked for, so a run need not hold what zero configuration tried or
-        blocking alone used through the pair stages."""
+    def forget(self, keep: Iterable[str], *, tables: bool = False) -> None:
+        """Drop the coded fields and keys built so far except those in ``keep`` (and with
+        ``tables`` the tables :meth:`memo` holds): they are built again if asked for, so a
+        run need not hold what zero configuration tried or blocking alone used through the
+        pair stages, nor any of it once the pairs are clustered."""
         wanted = set(keep)
         for name in [name for name in self._cache if name not in wanted]:
             del self._cache[name]
+        if tables:
+            self._memo.clear()
+            self._pair_memo = None
 
     def columns(self) -> list[str]:
         """Canonical columns available for comparison."""

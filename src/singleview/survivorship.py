@@ -150,12 +150,12 @@ def _field_keys(
 
 def build_profiles(
     records: pd.DataFrame,
-    customer_id: np.ndarray,
+    customer_id: Any,
     priority: dict[str, int],
     settings: SurvivorshipSettings,
 ) -> pd.DataFrame:
     """Golden profiles: one row per customer with every field's value and provenance."""
-    customer, customers = sorted_codes(np.asarray(customer_id, dtype=object))
+    customer, customers = sorted_codes(customer_id)  # any array of text, Arrow's too
     source_code, names = sorted_codes(records["source"].array)
     updated = pd.to_datetime(records["updated_at"]).to_numpy(dtype="datetime64[ns]")
     base_keys = {

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._arrays import TextColumn, locate_pairs
+from .._process import release_free_memory
 from ..autoconfig import (
     DISTINGUISH,
     FAMILY,
@@ -418,9 +419,15 @@ class LocalEngine:
                     "customer_id": TextColumn(ids).whole(),
                 }
             )
-        del pair_left, pair_right, pair_probability, pair_disagreement, pair_forced
+        del pair_left, pair_right, pair_probability, pair_disagreement, pair_forced, ids
+        # Nothing below compares records: the coded fields are built again if a caller of
+        # the result asks (explanations), not held through survivorship.
+        features.forget((), tables=True)
+        release_free_memory()
         with timer.stage("profiles"):
-            profiles = build_profiles(records, ids, priority, settings.survivorship)
+            profiles = build_profiles(
+                records, clusters["customer_id"].array, priority, settings.survivorship
+            )
         timer.stats["customers"] = len(profiles)
         return Result(
             clusters=clusters,
