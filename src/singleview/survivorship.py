@@ -204,26 +204,34 @@ def build_profiles(
         columns[f"{field}__source"] = source_column.take(record)
         columns[f"{field}__source_id"] = source_id_column.take(record)
 
+    # A single-valued field's values are the records' own: its per-value keys are the
+    # records' (not gathered copies, 8 bytes a record each, per field and thread).
+    each_record = np.arange(len(records))
+
     def survive(field: str, series: pd.Series) -> None:
         rule = settings.rules.get(field, DEFAULT_RULES.get(field, _FALLBACK_RULE))
         if field in MULTI_VALUED_FIELDS:
             row_of, flat = explode_tuples(series)
             values: Any = pd.arrays.NumpyExtensionArray(flat)
         else:
-            row_of = np.arange(len(records))
-            values = series.array
+            row_of, values = each_record, series.array
+
+        def per_value(array: np.ndarray) -> np.ndarray:
+            return array if row_of is each_record else array[row_of]
+
         known = np.flatnonzero(~pd.isna(values))
         order = _ORDERS.get(rule, _ORDERS["first_non_null"])
         leading, trailing = _split_order(order)
         needed = [k.lstrip("-") for k in leading] + ([_rank_name(trailing)] if trailing else [])
-        keys = {k: base_keys[k][row_of] for k in needed if k in base_keys}
+        keys = {k: per_value(base_keys[k]) for k in needed if k in base_keys}
+        owner = per_value(customer)
         for name, column in _field_keys(
-            pd.Series(values[known], copy=False), customer[row_of[known]], field, rule
+            pd.Series(values[known], copy=False), owner[known], field, rule
         ).items():
             keys[name] = np.zeros(len(values), dtype=np.int64)
             keys[name][known] = column
         initial = (keys["initial"],) if "initial" in keys else ()
-        chosen = _chosen(customer[row_of], keys, order, known, first=initial)
+        chosen = _chosen(owner, keys, order, known, first=initial)
         take(field, row_of, values, chosen)
 
     # Fields are independent: side by side in threads on large data (sorts, hashing of
