@@ -107,22 +107,29 @@ def locate_pairs(
     right: np.ndarray,
     n: int,
 ) -> np.ndarray:
-    """Row of each pair ``(left[i], right[i])`` among the pairs ``(hay_left, hay_right)``
-    (distinct, ascending by (left, right): see :func:`pairs_sorted`), -1 where absent.
+    """Row of each pair ``(left[i], right[i])`` among the distinct pairs
+    ``(hay_left, hay_right)``, -1 where absent.
 
     The haystack is keyed :data:`KEY_CHUNK` pairs at a time, and the queries falling in
     each chunk are found by their left position, so beyond the answer (``int32`` below
-    2**31 pairs) no array as long as either side is made when the queries are sorted too;
-    unsorted queries are sorted by key first.
+    2**31 pairs) no array as long as either side is made when both are ascending by (left,
+    right) (see :func:`pairs_sorted`), as blocking hands pairs over; an unsorted side is
+    sorted by key first.
 
     Example:
         >>> hay = np.array([0, 0, 2]), np.array([1, 3, 3])
         >>> locate_pairs(*hay, np.array([2, 0, 1]), np.array([3, 1, 2]), 4).tolist()
         [2, 0, -1]
     """
-    found = np.full(len(left), -1, dtype=np.int32 if len(hay_left) < 2**31 else np.int64)
+    found: np.ndarray = np.full(
+        len(left), -1, dtype=np.int32 if len(hay_left) < 2**31 else np.int64
+    )
     if not len(left) or not len(hay_left):
         return found
+    hay_order: np.ndarray | None = None
+    if not pairs_sorted(hay_left, hay_right):
+        hay_order = np.argsort(pair_keys(hay_left, hay_right, n), kind="stable")
+        hay_left, hay_right = hay_left[hay_order], hay_right[hay_order]
     order: np.ndarray | None = None
     if not pairs_sorted(left, right):
         order = np.argsort(pair_keys(left, right, n), kind="stable")
@@ -138,6 +145,8 @@ def locate_pairs(
         at = np.searchsorted(hay, wanted[inside])
         hit = hay[at] == wanted[inside]
         found[lo + inside[hit]] = at[hit] + rows.start
+    if hay_order is not None:
+        found = np.where(found >= 0, hay_order[np.maximum(found, 0)], -1).astype(found.dtype)
     if order is not None:
         unsorted = np.empty_like(found)
         unsorted[order] = found

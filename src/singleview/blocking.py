@@ -75,7 +75,7 @@ def as_limit(limit: int | BlockLimit) -> BlockLimit:
     return limit if isinstance(limit, BlockLimit) else BlockLimit(int(limit))
 
 
-#: Pairs tested at once by :func:`agree` (and keys compared at once by :func:`first_rule`).
+#: Pairs tested at once by :func:`agree`.
 AGREE_CHUNK = 4_000_000
 
 
@@ -163,31 +163,33 @@ def _sizes(
     return sizes, (sizes**2 - (per_source**2).sum(axis=1)) // 2
 
 
-def _within_pairs(rows: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pair_runs(rows: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows sorted by (group, row), and per sorted row how many later rows share its
+    group: row ``i`` pairs with rows ``i + 1 .. i + counts[i]``, each pair's left record the
+    lower."""
     order = lex_order([groups, rows])
     rows, groups = rows[order], groups[order]
     sizes = np.bincount(groups)
     starts = np.cumsum(sizes) - sizes
-    local = np.arange(len(rows)) - starts[groups]
-    counts = sizes[groups] - 1 - local
+    return rows, sizes[groups] - 1 - (np.arange(len(rows)) - starts[groups])
+
+
+def _within_pairs(rows: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of records in one group (see :func:`_pair_runs`)."""
+    rows, counts = _pair_runs(rows, groups)
     left_pos = np.repeat(np.arange(len(rows)), counts)
-    right_pos = left_pos + 1 + _ramp(counts)
-    return rows[left_pos], rows[right_pos]
+    return rows[left_pos], rows[left_pos + 1 + _ramp(counts)]
 
 
-#: Pairs a block's key generation makes at once (see :func:`_within_keys`).
+#: Pairs a block's keys are made (:func:`_within_keys`) and compared (:func:`first_rule`)
+#: at once.
 PAIRS_CHUNK = 4_000_000
 
 
 def _within_keys(rows: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     """:func:`pair_keys` of :func:`_within_pairs` (the same keys in the same order), made
-    :data:`PAIRS_CHUNK` pairs at a time: beyond the keys, no array as long as the pairs.
-    Rows are sorted within each group, so each pair's left record is the lower."""
-    order = lex_order([groups, rows])
-    rows, groups = rows[order], groups[order]
-    sizes = np.bincount(groups)
-    starts = np.cumsum(sizes) - sizes
-    counts = sizes[groups] - 1 - (np.arange(len(rows)) - starts[groups])
+    :data:`PAIRS_CHUNK` pairs at a time: beyond the keys, no array as long as the pairs."""
+    rows, counts = _pair_runs(rows, groups)
     ends = np.cumsum(counts)  # the pairs made up to and including each row
     keys = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
     first = 0
@@ -352,8 +354,8 @@ def first_rule(
     packed.sort()
     starts = np.empty(len(packed), dtype=bool)
     starts[0] = True
-    for start in range(0, len(packed) - 1, AGREE_CHUNK):  # chunked: no int64 temporaries
-        stop = min(start + AGREE_CHUNK, len(packed) - 1)
+    for start in range(0, len(packed) - 1, PAIRS_CHUNK):  # chunked: no int64 temporaries
+        stop = min(start + PAIRS_CHUNK, len(packed) - 1)
         np.not_equal(
             packed[start + 1 : stop + 1] >> bits,
             packed[start:stop] >> bits,

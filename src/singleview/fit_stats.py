@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._arrays import count_values, locate_pairs, pair_keys, pairs_sorted, row_chunks
+from ._arrays import count_values, locate_pairs, row_chunks
 from .em import pattern_index
 from .priors import stratum_of
 
@@ -107,18 +107,9 @@ def _random_candidates(
     ids: np.ndarray,
 ) -> np.ndarray:
     """Per random pair, the pattern number of the candidate pair it is, or -1."""
-    n = max(features.n, 1)
     low, high = np.minimum(random_left, random_right), np.maximum(random_left, random_right)
-    if pairs_sorted(pairs[0], pairs[1]):  # as blocking hands them over
-        rows = locate_pairs(pairs[0], pairs[1], low, high, n)
-        return np.where(rows >= 0, ids[np.maximum(rows, 0)], -1).astype(np.int64)
-    candidate_keys = pair_keys(pairs[0], pairs[1], n)
-    order = np.argsort(candidate_keys)
-    sorted_keys = candidate_keys[order]
-    wanted = pair_keys(low, high, n)
-    found = np.minimum(np.searchsorted(sorted_keys, wanted), len(order) - 1)
-    is_candidate = sorted_keys[found] == wanted
-    return np.where(is_candidate, ids[order[found]], -1).astype(np.int64)
+    rows = locate_pairs(pairs[0], pairs[1], low, high, max(features.n, 1))
+    return np.where(rows >= 0, ids[np.maximum(rows, 0)], -1).astype(np.int64)
 
 
 #: Pairs counted at once per (source pair, pattern) stratum.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import locate_pairs, row_chunks
+from ._arrays import row_chunks
 from ._process import usable_cpus
 from .blocking import Candidates, agree
 from .comparisons import compare_all
@@ -20,9 +20,8 @@ from .model import ExactValues, FellegiSunter, TrainingSession
 
 __all__ = [
     "Compared",
-    "Scored",
+    "PairScores",
     "compare_pairs",
-    "extend_compared",
     "fit_compared",
     "grow_levels",
     "score_compared",
@@ -67,17 +66,6 @@ def compare_pairs(
     return Compared(left, right, levels)
 
 
-def extend_compared(
-    features: Features, model: FellegiSunter, compared: Compared, candidates: Candidates
-) -> Compared:
-    """``compared`` (a subset of ``candidates``, both ordered by (left, right)) grown to all
-    of ``candidates`` (see :func:`grow_levels`)."""
-    done = locate_pairs(
-        candidates.left, candidates.right, compared.left, compared.right, max(features.n, 1)
-    )
-    return grow_levels(features, model, candidates, compared.levels, done)
-
-
 def grow_levels(
     features: Features,
     model: FellegiSunter,
@@ -85,7 +73,9 @@ def grow_levels(
     levels: np.ndarray,
     done: np.ndarray,
 ) -> Compared:
-    """``candidates`` compared, given the ``levels`` of the pairs at rows ``done``: those
+    """``candidates`` compared, given the ``levels`` of the pairs at rows ``done`` (see
+    :func:`~singleview._arrays.locate_pairs`; the pairs compared before the candidate set
+    grew): those
     are copied into place and the others compared :data:`COMPARE_CHUNK` candidates at a
     time straight into the result, so no second full set of arrays is made."""
     todo = np.ones(len(candidates), dtype=bool)
@@ -180,7 +170,7 @@ def score_compared(
 
 
 @dataclass(frozen=True)
-class Scored:
+class PairScores:
     """What a run keeps of its compared pairs' scores: whether each pair links (its
     probability is at or above the threshold: one byte a pair), and for the rows ``kept``
     (probability at or above the floor, the pairs ``result.pairs`` holds) their weights,
@@ -204,8 +194,8 @@ def score_pairs(
     threshold: float,
     floor: float,
     forced_by: Sequence[Sequence[str]] = (),
-) -> Scored:
-    """Score compared pairs a chunk at a time into a :class:`Scored`; pairs agreeing
+) -> PairScores:
+    """Score compared pairs a chunk at a time into :class:`PairScores`; pairs agreeing
     exactly on every key of one of the ``forced_by`` rules get probability 1."""
     link = np.zeros(len(compared.left), dtype=bool)
     parts: list[tuple[np.ndarray, ...]] = [
@@ -225,7 +215,7 @@ def score_pairs(
     kept, weight, probability, against, forced = (
         np.concatenate(column) for column in zip(*parts, strict=True)
     )
-    return Scored(
+    return PairScores(
         link=link,
         kept=kept,
         weight=weight,
@@ -240,7 +230,7 @@ def scores_at(
     features: Features,
     compared: Compared,
     model: FellegiSunter,
-    scored: Scored,
+    scored: PairScores,
     rows: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Probability, disagreement and forced flag of the compared pairs at ``rows``

@@ -5,13 +5,14 @@ import pytest
 
 import singleview as sv
 from singleview import scoring
+from singleview._arrays import locate_pairs
 from singleview.blocking import agree, block
 from singleview.features import Features
 from singleview.model import ExactValues, FellegiSunter
 from singleview.scoring import (
     Compared,
     compare_pairs,
-    extend_compared,
+    grow_levels,
     score_compared,
     score_pairs,
     scores_at,
@@ -97,9 +98,10 @@ def test_extending_compared_pairs_equals_comparing_them_all(fake_result: sv.Resu
     assert model is not None and features is not None
     everything = block(features, [("city",), ("dob",)], link_within=True, max_block_size=1000)
     part = block(features, [("dob",)], link_within=True, max_block_size=1000)
-    grown = extend_compared(
-        features, model, compare_pairs(features, model, part.left, part.right), everything
-    )
+    before = compare_pairs(features, model, part.left, part.right)
+    done = locate_pairs(everything.left, everything.right, part.left, part.right, features.n)
+    assert (done >= 0).all()
+    grown = grow_levels(features, model, everything, before.levels, done)
     full = compare_pairs(features, model, everything.left, everything.right)
     assert len(part) < len(everything)
     np.testing.assert_array_equal(grown.levels, full.levels)

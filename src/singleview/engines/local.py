@@ -122,13 +122,9 @@ def _by_id(records: pd.DataFrame) -> pd.DataFrame:
     """One source's records sorted by source id (text, unique, never missing) by code
     point, as Python compares strings: Arrow's sort on UTF-8 bytes gives that order."""
     values = records["source_id"].to_numpy(dtype=object)
-    try:
+    try:  # a lone surrogate (UnicodeError) or other non-text: Python's sort
         order = np.asarray(pc.sort_indices(pa.array(values, type=pa.large_string())))
-    except (
-        pa.ArrowInvalid,
-        pa.ArrowTypeError,
-        UnicodeError,
-    ):  # e.g. a lone surrogate: Python's sort
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
         order = np.argsort(values, kind="stable")
     if np.array_equal(order, np.arange(len(order))):
         return records

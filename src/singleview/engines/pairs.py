@@ -45,7 +45,7 @@ def pairs_frame(
     by_rule: np.ndarray,
 ) -> Deferred:
     """``result.pairs``, built when first read from the pairs it should hold (those at or
-    above the floor, see :class:`~singleview.scoring.Scored`): their compact arrays
+    above the floor, see :class:`~singleview.scoring.PairScores`): their compact arrays
     (positions, scores, levels: about 40 bytes a pair) are kept now, and the readable
     frame (about 120 bytes a pair, with its four text columns) is made only on demand.
     ``rule``: each pair's blocking rule, a position in ``rules``."""
