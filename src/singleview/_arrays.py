@@ -23,6 +23,7 @@ __all__ = [
     "count_values",
     "explode_tuples",
     "factorize_ints",
+    "inverse_permutation",
     "lex_order",
     "locate_pairs",
     "pair_keys",
@@ -32,6 +33,7 @@ __all__ = [
     "sorted_codes",
     "split_keys",
     "take_text",
+    "text_rank",
     "unique_first",
     "unique_sorted",
 ]
@@ -214,9 +216,28 @@ def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques)
 
 
-def sorted_codes(values: Any) -> tuple[np.ndarray, np.ndarray]:
+def _arrow_text(values: Any) -> pa.Array | None:
+    """``values`` as Arrow ``large_string`` when all are text with none missing, else None
+    (numbers, a missing value, a lone surrogate)."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        arrow = values
+    else:
+        if not hasattr(values, "__arrow_array__"):  # Arrow-backed pandas arrays convert as is
+            values = np.asarray(values, dtype=object)
+        try:
+            arrow = pa.array(values, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, UnicodeError):
+            return None
+    if not pa.types.is_large_string(arrow.type) and not pa.types.is_string(arrow.type):
+        return None
+    return None if arrow.null_count else arrow
+
+
+def sorted_codes(values: Any, *, column: bool = False) -> tuple[np.ndarray, Any]:
     """Codes (``int64``) into the distinct values in ascending order, and those values:
-    ``pd.factorize(values, sort=True)`` for text without missing values.
+    ``pd.factorize(values, sort=True)`` for text without missing values.  With ``column``
+    the distinct values come as a frame column (Arrow-backed text under pandas 3, see
+    :class:`TextColumn`) instead of an object array.
 
     Arrow encodes and sorts the text in C (UTF-8 bytes sort in code point order, as Python
     compares strings); pandas' sort of the distinct values compares Python strings one
@@ -226,21 +247,51 @@ def sorted_codes(values: Any) -> tuple[np.ndarray, np.ndarray]:
         >>> [a.tolist() for a in sorted_codes(np.array(["b", "a", "b"], dtype=object))]
         [[1, 0, 1], ['a', 'b']]
     """
-    if not hasattr(values, "__arrow_array__"):  # Arrow-backed pandas arrays convert as they are
-        values = np.asarray(values, dtype=object)
-    try:
-        arrow = pa.array(values, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, UnicodeError):
-        arrow = None
-    if arrow is None or arrow.null_count:
-        codes, uniques = pd.factorize(values, sort=True)
-        return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+    arrow = _arrow_text(values)
+    if arrow is None:
+        objects = values if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+        codes, uniques = pd.factorize(objects, sort=True)
+        distinct = np.asarray(uniques, dtype=object)
+        as_column = TextColumn(distinct).whole() if column else distinct
+        return np.asarray(codes, dtype=np.int64), as_column
     encoded = pc.dictionary_encode(arrow)
-    order = np.asarray(pc.sort_indices(encoded.dictionary))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    codes = rank[np.asarray(encoded.indices)]
-    return codes, np.asarray(encoded.dictionary.take(pa.array(order)).to_pylist(), dtype=object)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.unify_dictionaries().combine_chunks()
+    order = pc.sort_indices(encoded.dictionary)
+    rank = inverse_permutation(np.asarray(order))
+    codes = np.asarray(rank, dtype=np.int64)[np.asarray(encoded.indices)]
+    distinct = encoded.dictionary.take(order)
+    if column:
+        return codes, _as_str(distinct) if _INFERS_STR else _as_objects(_objects(distinct))
+    return codes, _objects(distinct)
+
+
+def _objects(array: pa.Array) -> np.ndarray:
+    return np.asarray(array.to_pylist(), dtype=object)
+
+
+def text_rank(values: Any) -> np.ndarray:
+    """Each value's place (0: first) when the values are sorted ascending, equal values
+    in row order: ``np.argsort(values, kind="stable")``'s inverse, for text.  Arrow sorts
+    the text in C when it is all text with none missing; other values go through pandas.
+
+    Example:
+        >>> text_rank(np.array(["b", "a", "b"], dtype=object)).tolist()
+        [1, 0, 2]
+    """
+    arrow = _arrow_text(values)
+    if arrow is None:
+        codes = pd.factorize(np.asarray(values, dtype=object), sort=True)[0]
+        return inverse_permutation(np.argsort(codes, kind="stable"))
+    return inverse_permutation(np.asarray(pc.sort_indices(arrow)))
+
+
+def inverse_permutation(order: np.ndarray) -> np.ndarray:
+    """``rank`` with ``rank[order] == arange(n)``: ``order.argsort()`` without a sort, in
+    :func:`position_dtype`."""
+    rank = np.empty(len(order), dtype=position_dtype(len(order)))
+    rank[order] = np.arange(len(order), dtype=rank.dtype)
+    return rank
 
 
 def lex_order(keys: Sequence[np.ndarray]) -> np.ndarray:
@@ -324,6 +375,11 @@ class TextColumn:
             except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):  # not all text
                 self._arrow = None
 
+    @property
+    def arrow(self) -> pa.Array | None:
+        """The values as Arrow text (under pandas 3, when all are text), else None."""
+        return self._arrow
+
     def take(self, positions: np.ndarray) -> Any:
         """``values[positions]`` as a column; ``-1`` gives a missing value."""
         positions = np.asarray(positions, dtype=np.int64)
@@ -351,5 +407,9 @@ def _as_str(array: pa.Array) -> Any:
 
 def take_text(values: np.ndarray, positions: np.ndarray) -> Any:
     """``values[positions]`` as a frame column (see :class:`TextColumn`), for values taken
-    from once."""
-    return TextColumn(values).take(positions)
+    from once: gathered first, so only the taken values are converted."""
+    positions = np.asarray(positions, dtype=np.int64)
+    missing = positions < 0
+    out = np.full(len(positions), None, dtype=object)
+    out[~missing] = np.asarray(values, dtype=object)[positions[~missing]]
+    return TextColumn(out).whole()

@@ -18,9 +18,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ._arrays import TextColumn, explode_tuples, factorize_ints, lex_order, sorted_codes
-from ._process import usable_cpus
+from ._arrays import (
+    TextColumn,
+    explode_tuples,
+    factorize_ints,
+    inverse_permutation,
+    lex_order,
+    position_dtype,
+    sorted_codes,
+    take_text,
+    text_rank,
+)
+from ._process import release_free_memory, usable_cpus
 from .schema import MULTI_VALUED_FIELDS, NAME_FIELDS
 from .settings import SurvivorshipSettings
 
@@ -63,16 +75,16 @@ _NO_INITIALS = ("first_name", "last_name", "full_name")
 
 
 class _Column:
-    """A records column to take golden values from: text through :class:`TextColumn`
+    """A records column to take golden values from: text through :func:`take_text`
     (missing: None under pandas 2, NaN in ``str``), other dtypes by their own ``take``."""
 
     def __init__(self, values: Any) -> None:
         self.values = values
-        self.text = TextColumn(values) if pd.api.types.is_object_dtype(values.dtype) else None
+        self.text = pd.api.types.is_object_dtype(values.dtype)
 
     def take(self, positions: np.ndarray) -> Any:
-        if self.text is not None:
-            return self.text.take(positions)
+        if self.text:
+            return take_text(self.values, positions)
         return self.values.take(positions, allow_fill=True)
 
 
@@ -101,12 +113,8 @@ def _record_ranks(base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         trailing = _split_order(order)[1]
         if trailing and _rank_name(trailing) not in ranks:
             signed = [-base[k[1:]] if k.startswith("-") else base[k] for k in trailing]
-            ranks[_rank_name(trailing)] = lex_order(signed).argsort()
+            ranks[_rank_name(trailing)] = inverse_permutation(lex_order(signed))
     return ranks
-
-
-def _codes(values: pd.Series) -> np.ndarray:
-    return sorted_codes(values.array)[0]
 
 
 def _chosen(
@@ -130,22 +138,54 @@ def _chosen(
 
 
 def _field_keys(
-    values: pd.Series, customer: np.ndarray, field: str, rule: str
+    values: Any, customer: np.ndarray, field: str, order: tuple[str, ...]
 ) -> dict[str, np.ndarray]:
-    """Per-row sort keys that depend on the field's values."""
-    codes, uniques = pd.factorize(values)
-    code = np.asarray(codes, dtype=np.int64)
-    pair = customer * np.int64(max(len(uniques), 1)) + code
-    pair_code, _ = pd.factorize(pair)
-    keys: dict[str, np.ndarray] = {"frequency": np.bincount(pair_code)[pair_code].astype(np.int64)}
-    # Text keys on the distinct values, then spread to the rows.
-    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype="object")
-    if rule == "longest":
-        keys["length"] = distinct.map(lambda v: len(str(v))).to_numpy(dtype=np.int64)[code]
+    """Per-row sort keys that depend on the field's values, only those ``order`` (and the
+    name rule) reads.  A missing value's keys are meaningless: it is never a candidate."""
+    wanted = {k.lstrip("-") for k in order} & {"frequency", "length"}
     if field in _NO_INITIALS:
-        first_word = distinct.str.split(" ", n=1).str[0]
-        keys["initial"] = (first_word.str.len() <= 1).to_numpy(dtype=np.int64)[code]
+        wanted.add("initial")
+    if not wanted:
+        return {}
+    codes, uniques = pd.factorize(values)  # missing: -1, kept apart by the shift below
+    if not len(uniques):  # no value at all: no candidate to rank
+        return {k: np.zeros(len(codes), dtype=np.int64) for k in wanted}
+    code = np.asarray(codes, dtype=np.int64)
+    keys: dict[str, np.ndarray] = {}
+    if "frequency" in wanted:
+        keys["frequency"] = _pair_counts(customer, code, len(uniques) + 1)
+    # Text keys on the distinct values, then spread to the rows.
+    if "length" in wanted:
+        distinct = np.asarray(uniques, dtype=object)
+        keys["length"] = np.fromiter(map(len, map(str, distinct)), np.int64, len(distinct))[code]
+    if "initial" in wanted:
+        keys["initial"] = _initials(uniques)[code]
     return keys
+
+
+def _pair_counts(customer: np.ndarray, code: np.ndarray, span: int) -> np.ndarray:
+    """Per row, how many rows have its customer and its code (``-1 <= code < span - 1``):
+    by a sort, which needs less memory than a hash table of the pairs."""
+    pair = customer.astype(np.int64) * np.int64(span) + (code + 1)
+    order = np.argsort(pair)
+    pair = pair[order]
+    starts = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
+    del pair
+    lengths = np.diff(np.append(starts, len(order)))
+    counts = np.empty(len(order), dtype=np.int64)
+    counts[order] = np.repeat(lengths, lengths)
+    return counts
+
+
+def _initials(distinct: Any) -> np.ndarray:
+    """1 where a name's first word is at most one character ("F", "F Rose"), else 0."""
+    try:
+        text = pa.array(distinct, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):  # not all text
+        words = (str(v).split(" ", 1)[0] for v in np.asarray(distinct, dtype=object))
+        return np.fromiter((len(w) <= 1 for w in words), np.int64, len(distinct))
+    first = pc.list_element(pc.split_pattern(text, " ", max_splits=1), 0)
+    return np.asarray(pc.less_equal(pc.utf8_length(first), 1), dtype=np.int64)
 
 
 def build_profiles(
@@ -155,17 +195,27 @@ def build_profiles(
     settings: SurvivorshipSettings,
 ) -> pd.DataFrame:
     """Golden profiles: one row per customer with every field's value and provenance."""
-    customer, customers = sorted_codes(customer_id)  # any array of text, Arrow's too
+    customer, customers = sorted_codes(customer_id, column=True)  # any array of text
+    customer = customer.astype(position_dtype(len(customer)))
     source_code, names = sorted_codes(records["source"].array)
+    source_code = source_code.astype(position_dtype(len(names)))
+    # Every field's provenance is taken from these two: converted once (sources by name).
+    source_names = TextColumn(names)
+    source_id_column = TextColumn(records["source_id"].array)
     updated = pd.to_datetime(records["updated_at"]).to_numpy(dtype="datetime64[ns]")
+    by_id = text_rank(
+        records["source_id"].array if source_id_column.arrow is None else source_id_column.arrow
+    )
     base_keys = {
         # A missing time is older than any (and stays so when negated for newest first).
         "updated": np.where(
             np.isnat(updated), np.iinfo(np.int64).min + 1, updated.astype(np.int64)
         ),
-        "priority": records["source"].map(priority).fillna(0).to_numpy(dtype=np.int64),
-        "tie": lex_order([source_code, _codes(records["source_id"])]).argsort(),
+        # (a missing source, code -1, takes the trailing 0)
+        "priority": np.asarray([*(priority.get(n, 0) for n in names), 0])[source_code],
+        "tie": inverse_permutation(lex_order([source_code, by_id])),
     }
+    del updated, by_id
     base_keys |= _record_ranks(base_keys)
     profiles = pd.DataFrame(
         {"customer_id": customers, "n_records": np.bincount(customer, minlength=len(customers))}
@@ -183,10 +233,6 @@ def build_profiles(
     group = [f for f in settings.address_group if f in fields]
     columns: dict[str, np.ndarray] = {}
 
-    # Every field's provenance is taken from these two: converted once.
-    source_column = _Column(records["source"].array)
-    source_id_column = _Column(records["source_id"].array)
-
     def take(field: str, row_of: np.ndarray, values: Any, rows: np.ndarray) -> None:
         """Golden ``field`` from ``values[rows]``, whose records are ``row_of[rows]``.
 
@@ -201,7 +247,9 @@ def build_profiles(
         if field in _TITLE_CASE:
             out = pd.Series(out, copy=False).str.title().array
         columns[field] = out
-        columns[f"{field}__source"] = source_column.take(record)
+        columns[f"{field}__source"] = source_names.take(
+            np.where(record >= 0, source_code[record], -1)
+        )
         columns[f"{field}__source_id"] = source_id_column.take(record)
 
     # A single-valued field's values are the records' own: its per-value keys are the
@@ -225,11 +273,7 @@ def build_profiles(
         needed = [k.lstrip("-") for k in leading] + ([_rank_name(trailing)] if trailing else [])
         keys = {k: per_value(base_keys[k]) for k in needed if k in base_keys}
         owner = per_value(customer)
-        for name, column in _field_keys(
-            pd.Series(values[known], copy=False), owner[known], field, rule
-        ).items():
-            keys[name] = np.zeros(len(values), dtype=np.int64)
-            keys[name][known] = column
+        keys |= _field_keys(values, owner, field, order)
         initial = (keys["initial"],) if "initial" in keys else ()
         chosen = _chosen(owner, keys, order, known, first=initial)
         take(field, row_of, values, chosen)
@@ -245,6 +289,7 @@ def build_profiles(
     else:
         for item in own:
             survive(*item)
+    release_free_memory()  # what the threads' allocators hold, before the address's columns
 
     if group:
         rule = settings.rules.get(group[0], DEFAULT_RULES.get(group[0], _FALLBACK_RULE))
@@ -259,6 +304,8 @@ def build_profiles(
             texts = records[field].array
             take(field, row_of, texts, chosen[~pd.isna(texts[chosen])])
 
+    base_keys.clear()
+    release_free_memory()
     out: dict[str, Any] = {c: profiles[c] for c in profiles.columns}
     for field in fields:
         out[field] = columns[field]

@@ -11,9 +11,12 @@ import singleview._arrays as arrays
 from singleview._arrays import (
     explode_tuples,
     factorize_ints,
+    inverse_permutation,
     lex_order,
     locate_pairs,
     pairs_sorted,
+    sorted_codes,
+    text_rank,
     unique_first,
     unique_sorted,
 )
@@ -115,3 +118,39 @@ def test_pairs_sorted_needs_distinct_ascending_pairs() -> None:
     assert not pairs_sorted(np.array([0, 0, 1]), np.array([2, 1, 0]))
     assert not pairs_sorted(np.array([0, 0]), np.array([1, 1]))
     assert pairs_sorted(np.array([], dtype=np.int32), np.array([], dtype=np.int32))
+
+
+texts = st.lists(st.text(alphabet="abAB é\u00e9\u0301\U0001f600", max_size=4), max_size=40)
+
+
+@given(texts)
+def test_text_rank_is_the_stable_sort_of_python_strings(values: list[str]) -> None:
+    array = np.array(values, dtype=object)
+    expected = np.empty(len(values), dtype=np.int64)
+    expected[sorted(range(len(values)), key=lambda i: (values[i], i))] = np.arange(len(values))
+    assert text_rank(array).tolist() == expected.tolist()
+    assert text_rank(pd.array(values, dtype="str")).tolist() == expected.tolist()
+
+
+def test_text_rank_and_sorted_codes_fall_back_for_missing_values_and_surrogates() -> None:
+    values = np.array(["b", None, "a", "b"], dtype=object)
+    assert text_rank(values).tolist() == [2, 0, 1, 3]  # missing first, as pandas codes it -1
+    odd = np.array(["b", "\ud800", "a"], dtype=object)
+    codes, distinct = sorted_codes(odd, column=True)
+    assert codes.tolist() == [1, 2, 0]
+    assert list(distinct) == ["a", "b", "\ud800"]
+    assert text_rank(odd).tolist() == [1, 2, 0]
+
+
+@given(texts)
+def test_sorted_codes_as_a_column_holds_the_same_values(values: list[str]) -> None:
+    codes, distinct = sorted_codes(np.array(values, dtype=object))
+    column_codes, column = sorted_codes(pd.array(values, dtype="str"), column=True)
+    assert codes.tolist() == column_codes.tolist()
+    assert list(column) == distinct.tolist() == sorted(set(values))
+    assert [distinct[c] for c in codes] == values
+
+
+@given(st.permutations(list(range(12))))
+def test_inverse_permutation_is_argsort_of_a_permutation(order: list[int]) -> None:
+    assert inverse_permutation(np.array(order)).tolist() == np.argsort(order).tolist()

@@ -91,3 +91,49 @@ def test_fields_chosen_in_threads_equal_those_chosen_one_by_one(monkeypatch) -> 
     threaded = build_profiles(records, customer, priority, settings)
     pd.testing.assert_frame_equal(alone, threaded)
     assert len(alone) == len(np.unique(customer))
+
+
+def test_sort_based_pair_counts_equal_a_counter() -> None:
+    from collections import Counter
+
+    from singleview.survivorship import _pair_counts
+
+    rng = np.random.default_rng(3)
+    customer = rng.integers(0, 30, 500).astype(np.int32)
+    code = rng.integers(-1, 8, 500)
+    counted = Counter(zip(customer.tolist(), code.tolist(), strict=True))
+    expected = [counted[pair] for pair in zip(customer.tolist(), code.tolist(), strict=True)]
+    assert _pair_counts(customer, code, 9).tolist() == expected
+
+
+def test_initials_are_names_whose_first_word_has_one_character() -> None:
+    from singleview.survivorship import _initials
+
+    names = ["f", "f rose", "fa rose", "é rose", "\u00e9e", " rose", "", "\U0001f600 x"]
+    expected = [len(n.split(" ", 1)[0]) <= 1 for n in names]
+    assert _initials(pd.array(names, dtype="str")).tolist() == expected
+    assert _initials(np.array(names, dtype=object)).tolist() == expected
+    assert _initials(np.array(["\ud800 x", "ab"], dtype=object)).tolist() == [1, 0]
+
+
+def test_a_field_missing_everywhere_gives_missing_values_and_no_provenance() -> None:
+    records = _records().assign(first_name=None, email=[(), (), (), ()])
+    row = _one_customer(records)
+    assert pd.isna(row["first_name"]) and pd.isna(row["first_name__source"])
+    assert pd.isna(row["email"]) and pd.isna(row["email__source_id"])
+    assert row["postcode"] == "EF3 4GH"  # the newest of the two complete addresses
+
+
+def test_profiles_do_not_depend_on_row_order_on_generated_sources() -> None:
+    from singleview.datasets import generate
+    from singleview.engines.local import combine
+
+    records, _, _, _, priority = combine(generate(800, random_state=5).sources())
+    rng = np.random.default_rng(1)
+    customer = np.array([f"c{k}" for k in rng.integers(0, 250, len(records))], dtype=object)
+    settings = SurvivorshipSettings()
+    one = build_profiles(records, customer, priority, settings)
+    order = rng.permutation(len(records))
+    shuffled = records.iloc[order].reset_index(drop=True)
+    two = build_profiles(shuffled, customer[order], priority, settings)
+    pd.testing.assert_frame_equal(one, two)
