@@ -55,10 +55,22 @@ def pattern_index(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         patterns, inverse = np.unique(levels, axis=0, return_inverse=True)
         return np.asarray(inverse, dtype=np.int64).ravel(), patterns
     chunks = row_chunks(n, PATTERN_CHUNK)
-    ordered = np.unique(np.concatenate([factorize_ints(_keys(levels[c]))[1] for c in chunks]))
-    ids = np.empty(n, dtype=np.int32 if len(ordered) < 2**31 else np.int64)
-    for rows in chunks:  # keyed again: a few passes over the chunk, no codes kept between
-        ids[rows] = np.searchsorted(ordered, _keys(levels[rows]))
+    # Each chunk keyed once: its rows get codes into its own distinct keys (numbered on
+    # from the previous chunks'), mapped to the sorted distinct keys at the end.
+    ids = np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
+    found: list[np.ndarray] = []
+    offset = 0
+    for rows in chunks:
+        codes, distinct = factorize_ints(_keys(levels[rows]))
+        ids[rows] = codes + offset
+        offset += len(distinct)
+        found.append(distinct)
+    keys = np.concatenate(found)
+    ordered = np.unique(keys)
+    if len(chunks) > 1 or not np.array_equal(keys, ordered):
+        remap = np.searchsorted(ordered, keys).astype(ids.dtype)
+        for rows in chunks:
+            ids[rows] = remap[ids[rows]]
     patterns = np.empty((len(ordered), width), dtype=levels.dtype)
     for k in range(width):
         patterns[:, k] = ((ordered >> (_BITS * k)) & ((1 << _BITS) - 1)) - 1
