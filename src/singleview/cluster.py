@@ -110,44 +110,57 @@ def _agglomerate(
     against: np.ndarray,
     links: np.ndarray,
     forced: np.ndarray,
-    tracker: Tracker | None,
+    constraints: Constraints | None,
     max_size: int | None,
-) -> dict[int, int]:
-    """Constrained merging over the pairs of the rebuilt components: record -> root.
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Constrained merging over the pairs of the rebuilt components: the records the pairs
+    touch (ascending), each one's root, and how many merges the cannot-link rules refused.
 
     ``links``: rows of the pairs that may merge, strongest first.  ``against``: weighted
-    disagreement per pair (<= 0), summed between clusters as they grow.  ``tracker``: the
-    cannot-link rules over the growing clusters; ``max_size``: no merge past this many
-    records.  A link with no disagreement against it merges (whatever its log-odds: it
-    passed the threshold); a forced pair merges whatever the rest says.
+    disagreement per pair (<= 0), summed between clusters as they grow.  ``constraints``:
+    the cannot-link rules, checked over the growing clusters (:class:`Tracker`);
+    ``max_size``: no merge past this many records.  A link with no disagreement against it
+    merges (whatever its log-odds: it passed the threshold); a forced pair merges whatever
+    the rest says.
+
+    Records are numbered ``0..m`` among the touched ones, so the union-find and the
+    cluster tables are Python lists, not dictionaries keyed by record position.
     """
-    between: dict[int, dict[int, float]] = {}
-    for a, b, d in zip(left.tolist(), right.tolist(), against.tolist(), strict=True):
+    nodes, local = np.unique(np.concatenate([left, right]), return_inverse=True)
+    lefts, rights = local[: len(left)].tolist(), local[len(left) :].tolist()
+    againsts = against.tolist()
+    between: list[dict[int, float] | None] = [None] * len(nodes)
+    for a, b, d in zip(lefts, rights, againsts, strict=True):
         if d < 0.0:
-            between.setdefault(a, {})[b] = between.get(a, {}).get(b, 0.0) + d
-            between.setdefault(b, {})[a] = between.get(b, {}).get(a, 0.0) + d
-    parent: dict[int, int] = {}
-    size: dict[int, int] = {}
+            table = between[a]
+            if table is None:
+                table = between[a] = {}
+            table[b] = table.get(b, 0.0) + d
+            table = between[b]
+            if table is None:
+                table = between[b] = {}
+            table[a] = table.get(a, 0.0) + d
+    parent = list(range(len(nodes)))
+    size = [1] * len(nodes)
+    tracker = Tracker(constraints, nodes) if constraints is not None else None
 
     def find(x: int) -> int:
         root = x
-        while parent.get(root, root) != root:
+        while parent[root] != root:
             root = parent[root]
         while x != root:  # path compression
             parent[x], x = root, parent[x]
         return root
 
-    empty: dict[int, float] = {}
-    # Python lists: indexing one is several times cheaper than a NumPy scalar read.
-    lefts, rights, againsts = left.tolist(), right.tolist(), against.tolist()
     odds, force = log_odds.tolist(), forced.tolist()
     for row in links.tolist():
         ra, rb = find(lefts[row]), find(rights[row])
         if ra == rb:
             continue
         # The link's own disagreement is already in its log-odds: count the others'.
-        others = between.get(ra, empty).get(rb, 0.0) - againsts[row]
-        merged = size.get(ra, 1) + size.get(rb, 1)
+        table_a, table_b = between[ra], between[rb]
+        others = (0.0 if table_a is None else table_a.get(rb, 0.0)) - againsts[row]
+        merged = size[ra] + size[rb]
         if not force[row] and (
             (others < -1e-9 and odds[row] + others <= 0.0)
             or (max_size is not None and merged > max_size)
@@ -155,22 +168,27 @@ def _agglomerate(
         ):
             continue
         # Fold the smaller neighbour table into the larger one.
-        if len(between.get(ra, empty)) < len(between.get(rb, empty)):
-            ra, rb = rb, ra
-        keep = between.setdefault(ra, {})
-        for other, d in between.pop(rb, {}).items():
-            if other == ra:
-                continue
-            keep[other] = keep.get(other, 0.0) + d
-            table = between[other]
-            table.pop(rb, None)
-            table[ra] = table.get(ra, 0.0) + d
-        keep.pop(rb, None)
+        if len(table_a or ()) < len(table_b or ()):
+            ra, rb, table_a, table_b = rb, ra, table_b, table_a
+        if table_b is not None:
+            if table_a is None:
+                table_a = between[ra] = {}
+            for other, d in table_b.items():
+                if other == ra:
+                    continue
+                table_a[other] = table_a.get(other, 0.0) + d
+                table = between[other]
+                assert table is not None  # tables are symmetric: other's holds rb
+                table.pop(rb, None)
+                table[ra] = table.get(ra, 0.0) + d
+            table_a.pop(rb, None)
+            between[rb] = None
         parent[rb] = ra
         size[ra] = merged
         if tracker is not None:
             tracker.merge(ra, rb)
-    return {x: find(x) for x in parent}
+    roots = np.fromiter((find(x) for x in range(len(nodes))), dtype=np.int64, count=len(nodes))
+    return nodes, nodes[roots], 0 if tracker is None else tracker.refused
 
 
 def weak_below(bits: float) -> float:
@@ -380,20 +398,22 @@ def guarded_components(
     order = np.lexsort((sub_right, sub_left, -sub_p))
     links = order[is_link[order]]
     must = np.zeros(len(rows), dtype=bool) if forced is None else forced[rows]
-    tracker = Tracker(constraints) if constraints is not None else None
-    roots = _agglomerate(
+    nodes, roots, refused = _agglomerate(
         sub_left,
         sub_right,
         log_odds=log_odds,
         against=against,
         links=links,
         forced=must,
-        tracker=tracker,
+        constraints=constraints,
         max_size=max_size,
     )
     result = anchors.copy()
     members = np.flatnonzero(flagged[anchors])
-    root_of = np.array([roots.get(int(m), int(m)) for m in members.tolist()], dtype=np.int64)
+    # A member no pair touches is its own root.
+    at = np.minimum(np.searchsorted(nodes, members), max(len(nodes) - 1, 0))
+    touched = (nodes[at] == members) if len(nodes) else np.zeros(len(members), dtype=bool)
+    root_of = np.where(touched, roots[at] if len(nodes) else members, members)
     if split_below > 0.0:
         root_of = _split_weak(
             members,
@@ -410,7 +430,7 @@ def guarded_components(
         "over-merge guard: %d components rebuilt (%d merges refused by cannot-link rules, "
         "%d over %s records)",
         suspicious,
-        0 if tracker is None else tracker.refused,
+        refused,
         oversized,
         max_size,
     )

@@ -119,79 +119,72 @@ class Tracker:
     """What each growing cluster holds, for the guard's agglomeration: its distinct dates
     of birth, its values of each cannot-link column and its unique sources.  Two clusters
     conflict when merging them would put a cannot-link pair in one customer; the check
-    reads the two clusters' values only, never pairs of records."""
+    reads the two clusters' values only, never pairs of records.
 
-    def __init__(self, constraints: Constraints) -> None:
-        self.constraints = constraints
-        # Sets of Python ints: a merge is a set union, far cheaper than np.union1d on the
-        # one or two dates a cluster holds (150,000 merges at a million records).
-        self._dates: dict[int, frozenset[int]] = {}
-        self._values: list[dict[int, frozenset[int]]] = [{} for _ in constraints.columns]
-        self._unique: dict[int, frozenset[int]] = {}
+    Clusters are numbered by ``nodes`` (record positions): cluster ``i`` starts as record
+    ``nodes[i]`` alone.  Values are Python lists and sets of ints: a merge is a set union,
+    far cheaper than NumPy calls on the one or two dates a cluster holds (150,000 merges
+    at a million records)."""
+
+    def __init__(self, constraints: Constraints, nodes: np.ndarray) -> None:
+        self.tolerance_days = constraints.tolerance_days
+        dob = constraints.dob[nodes].tolist() if len(constraints.dob) else []
+        unique = constraints.unique[nodes].tolist() if len(constraints.unique) else []
+        # Per cluster, its set (None: empty), starting from each record's own value.
+        self._dates: list[frozenset[int] | None] = [
+            None if d == _NO_DATE else frozenset((d,)) for d in dob
+        ]
+        self._values: list[list[frozenset[int] | None]] = [
+            [None if c < 0 else frozenset((c,)) for c in column[nodes].tolist()]
+            for column in constraints.columns
+        ]
+        self._unique: list[frozenset[int] | None] = [
+            None if c < 0 else frozenset((c,)) for c in unique
+        ]
+        self._dates_apart: dict[tuple[int, int], bool] = {}
         #: Merges refused for a conflict.
         self.refused = 0
 
-    def _date_set(self, root: int) -> frozenset[int]:
-        found = self._dates.get(root)
-        if found is not None:
-            return found
-        dob = self.constraints.dob
-        if len(dob) and dob[root] != _NO_DATE:
-            return frozenset((int(dob[root]),))
-        return frozenset()
-
-    def _value_set(self, k: int, root: int) -> frozenset[int]:
-        found = self._values[k].get(root)
-        if found is not None:
-            return found
-        code = int(self.constraints.columns[k][root])
-        return frozenset((code,)) if code >= 0 else frozenset()
-
-    def _unique_set(self, root: int) -> frozenset[int]:
-        found = self._unique.get(root)
-        if found is not None:
-            return found
-        unique = self.constraints.unique
-        code = int(unique[root]) if len(unique) else -1
-        return frozenset((code,)) if code >= 0 else frozenset()
-
     def conflict(self, a: int, b: int) -> bool:
-        """Whether clusters ``a`` and ``b`` (roots) hold a cannot-link pair between them."""
-        if self._unique_set(a) & self._unique_set(b):
-            self.refused += 1
-            return True
-        for k in range(len(self._values)):
-            va, vb = self._value_set(k, a), self._value_set(k, b)
-            if va and vb and len(va | vb) > 1:
+        """Whether clusters ``a`` and ``b`` hold a cannot-link pair between them."""
+        if self._unique:
+            ua, ub = self._unique[a], self._unique[b]
+            if ua is not None and ub is not None and not ua.isdisjoint(ub):
                 self.refused += 1
                 return True
-        da, db = self._date_set(a), self._date_set(b)
-        if da and db:
-            first = np.fromiter(sorted(da), dtype=np.int64, count=len(da))
-            second = np.fromiter(sorted(db), dtype=np.int64, count=len(db))
-            x, y = np.repeat(first, len(second)), np.tile(second, len(first))
-            differ = x != y
-            if (
-                differ.any()
-                and dob_conflict(
-                    x[differ].astype("datetime64[D]"),
-                    y[differ].astype("datetime64[D]"),
-                    self.constraints.tolerance_days,
-                ).any()
-            ):
+        for sets in self._values:
+            va, vb = sets[a], sets[b]
+            if va is not None and vb is not None and len(va | vb) > 1:
+                self.refused += 1
+                return True
+        if self._dates:
+            da, db = self._dates[a], self._dates[b]
+            if da is not None and db is not None and self._dates_conflict(da, db):
                 self.refused += 1
                 return True
         return False
 
+    def _dates_conflict(self, da: frozenset[int], db: frozenset[int]) -> bool:
+        """Whether a date of ``da`` and a different one of ``db`` conflict (each pair of
+        dates checked once per run)."""
+        apart = [(x, y) if x < y else (y, x) for x in da for y in db if x != y]
+        unknown = [p for p in apart if p not in self._dates_apart]
+        if unknown:
+            first = np.array([p[0] for p in unknown], dtype="datetime64[D]")
+            second = np.array([p[1] for p in unknown], dtype="datetime64[D]")
+            found = dob_conflict(first, second, self.tolerance_days).tolist()
+            self._dates_apart.update(zip(unknown, found, strict=True))
+        return any(self._dates_apart[p] for p in apart)
+
     def merge(self, keep: int, gone: int) -> None:
         """Cluster ``gone`` joined ``keep``."""
-        self._dates[keep] = self._date_set(keep) | self._date_set(gone)
-        self._dates.pop(gone, None)
-        for k, table in enumerate(self._values):
-            table[keep] = self._value_set(k, keep) | self._value_set(k, gone)
-            table.pop(gone, None)
-        self._unique[keep] = self._unique_set(keep) | self._unique_set(gone)
-        self._unique.pop(gone, None)
+        for sets in (self._dates, self._unique, *self._values):
+            if sets:
+                theirs = sets[gone]
+                if theirs is not None:
+                    ours = sets[keep]
+                    sets[keep] = theirs if ours is None else ours | theirs
+                    sets[gone] = None
 
 
 #: Per comparison kind, the levels that are a conflict (default: ``else``).

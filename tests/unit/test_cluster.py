@@ -117,3 +117,86 @@ def test_the_guard_reads_only_pairs_inside_a_component_of_the_links(seed: int) -
     )
     assert got[0].tolist() == expected[0].tolist()
     assert got[1] == expected[1] > 0
+
+
+def _naive_guard(n, left, right, probability, against, constraints, *, threshold, max_size):
+    """The guard's documented greedy merging, spelt out over sets of records: links
+    strongest first; a merge is refused when the other pairs' weighted disagreement
+    between the two clusters outweighs the link, when the merged cluster would pass
+    ``max_size``, or when a cannot-link pair would end up inside."""
+    from singleview.cluster import MAX_LOG_ODDS, MIN_DISAGREEMENT
+    from singleview.constraints import dob_conflict
+    from singleview.settings import DEFAULT_DISAGREEMENT_WEIGHT
+
+    weighted = [DEFAULT_DISAGREEMENT_WEIGHT * d if d < -MIN_DISAGREEMENT else 0.0 for d in against]
+    cluster = {x: frozenset((x,)) for x in range(n)}
+
+    def cannot(x: int, y: int) -> bool:
+        if constraints.unique[x] >= 0 and constraints.unique[x] == constraints.unique[y]:
+            return True
+        for column in constraints.columns:
+            if column[x] >= 0 and column[y] >= 0 and column[x] != column[y]:
+                return True
+        dx, dy = constraints.dob[x], constraints.dob[y]
+        known = min(dx, dy) > np.iinfo(np.int64).min and dx != dy
+        days = np.array([dx, dy]).astype("datetime64[D]") if known else None
+        return bool(known and dob_conflict(days[:1], days[1:], constraints.tolerance_days)[0])
+
+    order = sorted(range(len(left)), key=lambda r: (-probability[r], left[r], right[r]))
+    for row in order:
+        if probability[row] < threshold:
+            continue
+        a, b = cluster[left[row]], cluster[right[row]]
+        if a == b:
+            continue
+        p = min(max(probability[row], 1e-300), 1.0)
+        odds = np.clip(np.log2(p) - np.log2(max(1.0 - p, 1e-300)), -MAX_LOG_ODDS, MAX_LOG_ODDS)
+        others = sum(
+            weighted[r]
+            for r in range(len(left))
+            if r != row
+            and {left[r], right[r]} <= a | b
+            and not {left[r], right[r]} <= a
+            and not {left[r], right[r]} <= b
+        )
+        if (others < -1e-9 and odds + others <= 0.0) or len(a | b) > max_size:
+            continue
+        if any(cannot(x, y) for x in a for y in b):
+            continue
+        for x in a | b:
+            cluster[x] = a | b
+    return np.array([min(cluster[x]) for x in range(n)])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_guard_merges_as_its_greedy_rule_says(seed: int) -> None:
+    from singleview.constraints import _NO_DATE, Constraints
+
+    rng = np.random.default_rng(100 + seed)
+    n = 40
+    keys = np.unique(rng.integers(0, n, (2, 150)).T, axis=0)
+    keys = keys[keys[:, 0] < keys[:, 1]]
+    left, right = keys[:, 0], keys[:, 1]
+    probability = rng.choice([0.0005, 0.3, 0.6, 0.97, 0.9999], len(keys))
+    against = rng.choice([0.0, -0.5, -4.0, -30.0], len(keys))
+    days = rng.choice([0, 31, 400, 9000], n)  # 0 and 31: one digit apart, not a conflict
+    constraints = Constraints(
+        dob=np.where(rng.random(n) < 0.4, _NO_DATE, days).astype(np.int64),
+        columns=(rng.choice([-1, -1, 0, 1], n),),
+        unique=rng.choice([-1, -1, -1, 0], n),
+        tolerance_days=10,
+    )
+    expected = _naive_guard(
+        n, left, right, probability, against, constraints, threshold=0.5, max_size=7
+    )
+    got, _ = guarded_components(
+        n,
+        left,
+        right,
+        probability,
+        against,
+        threshold=0.5,
+        constraints=constraints,
+        max_size=7,
+    )
+    assert got.tolist() == expected.tolist()
