@@ -98,15 +98,16 @@ def _initial_m(n_levels: int) -> np.ndarray:
 
 
 def _rates(
-    column: np.ndarray,
+    known: tuple[np.ndarray, np.ndarray],
     weights: np.ndarray,
     n_levels: int,
     prior: np.ndarray | None = None,
     strength: float = 0.0,
 ) -> np.ndarray:
-    """Share of ``weights`` on each level; ``prior`` adds ``strength`` pseudo-pairs."""
-    known = column >= 0
-    totals = np.bincount(column[known], weights=weights[known], minlength=n_levels) + _EPS
+    """Share of ``weights`` on each level; ``prior`` adds ``strength`` pseudo-pairs.
+    ``known``: the rows where the column has a level, and those levels."""
+    rows, column = known
+    totals = np.bincount(column, weights=weights[rows], minlength=n_levels) + _EPS
     if prior is not None and strength > 0:
         totals = totals + strength * np.asarray(prior, dtype=np.float64)
     return np.asarray(totals / totals.sum(), dtype=np.float64)
@@ -144,20 +145,24 @@ def run_em(
     )
     u = [np.asarray(v, dtype=np.float64) for v in u_start]
     u_prior = list(u)
+    # Per column, the patterns where it has a level and those levels: fixed across
+    # iterations, so found once.
+    known = []
+    for k in range(len(n_levels)):
+        rows = np.flatnonzero(patterns[:, k] >= 0)
+        known.append((rows, patterns[rows, k]))
     rate = 0.1
     iteration = 0
     for iteration in range(1, max_iterations + 1):  # noqa: B007 - returned below
         log_odds = np.full(len(patterns), np.log(rate / (1 - rate)))
-        for k in range(len(n_levels)):
-            column = patterns[:, k]
-            known = column >= 0
-            log_odds[known] += np.log(m[k] / u[k])[column[known]]
+        for k, (rows, column) in enumerate(known):
+            log_odds[rows] += np.log(m[k] / u[k])[column]
         posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
         matched = weights * posterior
         if m_fixed is None:
             new_m = [
                 _rates(
-                    patterns[:, k],
+                    known[k],
                     matched,
                     n,
                     None if m_prior is None else m_prior[k],
@@ -170,7 +175,7 @@ def run_em(
         # u among candidates leans on the random-pair u as much as m leans on its prior:
         # with a handful of pairs the mixture is not identified without it.
         new_u = [
-            _rates(patterns[:, k], weights - matched, n, u_prior[k], prior_strength)
+            _rates(known[k], weights - matched, n, u_prior[k], prior_strength)
             for k, n in enumerate(n_levels)
         ]
         new_rate = float(np.clip(matched.sum() / max(weights.sum(), 1.0), _EPS, 1 - _EPS))
