@@ -147,6 +147,8 @@ def _field_keys(
         wanted.add("initial")
     if not wanted:
         return {}
+    if isinstance(values, pd.arrays.NumpyExtensionArray):  # pandas 2.2 warns on it
+        values = values.to_numpy()
     codes, uniques = pd.factorize(values)  # missing: -1, kept apart by the shift below
     if not len(uniques):  # no value at all: no candidate to rank
         return {k: np.zeros(len(codes), dtype=np.int64) for k in wanted}
