@@ -30,11 +30,13 @@ __all__ = [
     "pairs_sorted",
     "position_dtype",
     "row_chunks",
+    "run_starts",
     "sorted_codes",
     "split_keys",
     "take_text",
     "text_rank",
     "unique_first",
+    "unique_inverse",
     "unique_sorted",
 ]
 
@@ -172,7 +174,7 @@ def count_values(values: np.ndarray, size: int, mask: np.ndarray | None = None) 
     return counts
 
 
-def _starts(ordered: np.ndarray) -> np.ndarray:
+def run_starts(ordered: np.ndarray) -> np.ndarray:
     """Mask of positions where a sorted array takes a new value."""
     mask = np.empty(len(ordered), dtype=bool)
     if len(ordered):
@@ -189,7 +191,7 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
         [1, 2, 3]
     """
     ordered = np.sort(values)
-    return np.asarray(ordered[_starts(ordered)])
+    return np.asarray(ordered[run_starts(ordered)])
 
 
 def unique_first(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -201,8 +203,22 @@ def unique_first(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     order = np.argsort(values, kind="stable")
     ordered = values[order]
-    keep = _starts(ordered)
+    keep = run_starts(ordered)
     return ordered[keep], order[keep]
+
+
+def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values, ascending, and each value's position among them (``int64``):
+    ``np.unique(values, return_inverse=True)`` by hashing, then sorting only the distinct
+    values.
+
+    Example:
+        >>> [a.tolist() for a in unique_inverse(np.array([7, 5, 7]))]
+        [[5, 7], [1, 0, 1]]
+    """
+    codes, uniques = factorize_ints(values)
+    order = np.argsort(uniques, kind="stable")
+    return uniques[order], inverse_permutation(order).astype(np.int64)[codes]
 
 
 def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -281,8 +297,7 @@ def text_rank(values: Any) -> np.ndarray:
     """
     arrow = _arrow_text(values)
     if arrow is None:
-        codes = pd.factorize(np.asarray(values, dtype=object), sort=True)[0]
-        return inverse_permutation(np.argsort(codes, kind="stable"))
+        return inverse_permutation(np.argsort(sorted_codes(values)[0], kind="stable"))
     return inverse_permutation(np.asarray(pc.sort_indices(arrow)))
 
 

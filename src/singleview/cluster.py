@@ -41,7 +41,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._arrays import factorize_ints, row_chunks
+from ._arrays import factorize_ints, row_chunks, unique_inverse
 from .constraints import Constraints, Tracker
 from .settings import DEFAULT_DISAGREEMENT_WEIGHT
 
@@ -126,7 +126,7 @@ def _agglomerate(
     Records are numbered ``0..m`` among the touched ones, so the union-find and the
     cluster tables are Python lists, not dictionaries keyed by record position.
     """
-    nodes, local = np.unique(np.concatenate([left, right]), return_inverse=True)
+    nodes, local = unique_inverse(np.concatenate([left, right]))
     lefts, rights = local[: len(left)].tolist(), local[len(left) :].tolist()
     againsts = against.tolist()
     between: list[dict[int, float] | None] = [None] * len(nodes)
@@ -410,10 +410,10 @@ def guarded_components(
     )
     result = anchors.copy()
     members = np.flatnonzero(flagged[anchors])
-    # A member no pair touches is its own root.
-    at = np.minimum(np.searchsorted(nodes, members), max(len(nodes) - 1, 0))
-    touched = (nodes[at] == members) if len(nodes) else np.zeros(len(members), dtype=bool)
-    root_of = np.where(touched, roots[at] if len(nodes) else members, members)
+    root = np.arange(n, dtype=np.int64)  # a member no pair touches is its own root
+    root[nodes] = roots
+    root_of = root[members]
+    del root
     if split_below > 0.0:
         root_of = _split_weak(
             members,

@@ -18,8 +18,9 @@ from typing import Any
 import jellyfish
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
-from ._arrays import explode_tuples
+from ._arrays import _arrow_text, explode_tuples
 from .errors import ConfigError
 from .normalise import email_key
 
@@ -108,8 +109,16 @@ def _prefix(length: int) -> Callable[[pd.Series], pd.Series]:
 
 def _outward(values: pd.Series) -> pd.Series:
     # UK postcodes: the part before the space; others: the first three characters.
-    spaced = values.str.contains(" ", regex=False)
-    return values.str.split(" ", n=1).str[0].where(spaced, values.str[:3])
+    text = _arrow_text(values)
+    if text is None:  # a missing value or a lone surrogate: through Python strings
+        spaced = values.str.contains(" ", regex=False)
+        return values.str.split(" ", n=1).str[0].where(spaced, values.str[:3])
+    outward = pc.if_else(
+        pc.match_substring(text, " "),
+        pc.replace_substring_regex(text, " .*", "", max_replacements=1),
+        pc.utf8_slice_codeunits(text, 0, 3),
+    )
+    return pd.Series(outward.to_numpy(zero_copy_only=False), index=values.index, dtype="object")
 
 
 def _year(values: pd.Series) -> pd.Series:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._arrays import count_values, locate_pairs, row_chunks
+from ._arrays import count_values, locate_pairs, row_chunks, unique_inverse
 from .em import pattern_index
 from .priors import stratum_of
 
@@ -92,10 +92,10 @@ def random_pattern_counts(
     if candidate is None:
         return patterns, tally(ids, len(patterns)), None
     width = np.int64(n_patterns + 1)
-    combined, inverse = np.unique(
-        ids.astype(np.int64) * width + (candidate.astype(np.int64) + 1), return_inverse=True
+    combined, inverse = unique_inverse(
+        ids.astype(np.int64) * width + (candidate.astype(np.int64) + 1)
     )
-    counts = tally(inverse.ravel(), len(combined))
+    counts = tally(inverse, len(combined))
     return patterns[combined // width], counts, (combined % width - 1).astype(np.int64)
 
 

@@ -144,18 +144,20 @@ def names_from_email(
         return records, none
     first, last = records["first_name"], records["last_name"]
     emails = records["email"]
+    unnamed = np.flatnonzero(first.isna().to_numpy() & last.isna().to_numpy())
     has_email = np.fromiter(
-        (isinstance(t, tuple) and len(t) > 0 for t in emails), dtype=bool, count=len(records)
+        (isinstance(t, tuple) and len(t) > 0 for t in emails.iloc[unnamed]),
+        dtype=bool,
+        count=len(unnamed),
     )
-    nameless = first.isna().to_numpy() & last.isna().to_numpy() & has_email
-    if not nameless.any():
+    if not has_email.any():
         return records, none
     if spellings is None:
         spellings = name_spellings(records)
     if spellings is None:
         return records, none
     firsts, first_counts, lasts, last_counts, named_total = spellings
-    rows = np.flatnonzero(nameless)
+    rows = unnamed[has_email]
     exploded = emails.iloc[rows].explode()
     locals_ = exploded.astype("object").str.split("@", n=1).str[0].str.lower()
     distinct = pd.unique(locals_.dropna().to_numpy(dtype=object))

@@ -28,6 +28,7 @@ from ._arrays import (
     inverse_permutation,
     lex_order,
     position_dtype,
+    run_starts,
     sorted_codes,
     take_text,
     text_rank,
@@ -171,7 +172,7 @@ def _pair_counts(customer: np.ndarray, code: np.ndarray, span: int) -> np.ndarra
     pair = customer.astype(np.int64) * np.int64(span) + (code + 1)
     order = np.argsort(pair)
     pair = pair[order]
-    starts = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
+    starts = np.flatnonzero(run_starts(pair))
     del pair
     lengths = np.diff(np.append(starts, len(order)))
     counts = np.empty(len(order), dtype=np.int64)

@@ -15,9 +15,11 @@ from singleview._arrays import (
     lex_order,
     locate_pairs,
     pairs_sorted,
+    run_starts,
     sorted_codes,
     text_rank,
     unique_first,
+    unique_inverse,
     unique_sorted,
 )
 
@@ -35,6 +37,14 @@ def test_helpers_agree_with_numpy_unique(values: list[int]) -> None:
     codes, uniques = factorize_ints(array)
     assert uniques[codes].tolist() == values
     assert len(uniques) == len(expected)
+    distinct, inverse = np.unique(array, return_inverse=True)
+    got_distinct, got_inverse = unique_inverse(array)
+    assert got_distinct.tolist() == distinct.tolist()
+    assert got_inverse.tolist() == inverse.ravel().tolist()
+    assert got_inverse.dtype == np.int64
+    ordered = np.sort(array)
+    starts = [i == 0 or ordered[i] != ordered[i - 1] for i in range(len(ordered))]
+    assert run_starts(ordered).tolist() == starts
 
 
 cells = st.one_of(
