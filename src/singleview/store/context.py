@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -63,7 +64,8 @@ def ordered_rule_keys(
     keys = np.zeros(features.n, dtype=np.uint64)
     for key in rule:
         coded = features[key]
-        hashes = _value_hashes(coded.values)
+        # A key's hashes serve every rule that reads it (memo: dropped with the tables).
+        hashes = features.memo(("value_hashes", key), partial(_value_hashes, coded.values))
         rows, keys, codes = slot_codes(coded, rows, keys)
         with np.errstate(over="ignore"):
             keys = keys * KEY_MIX + hashes[codes]
@@ -114,6 +116,9 @@ class MatchContext:
     #: Cannot-link rules and the size cap (none in a store from before them).
     guard: Guard = field(default_factory=Guard)
     split_below: float = 0.0
+    _stopped_arrays: dict[str, np.ndarray] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # -- training -------------------------------------------------------------------------
     @classmethod
@@ -177,25 +182,38 @@ class MatchContext:
     def keys(self, features: Features) -> pd.DataFrame:
         """Blocking keys: ``rule`` (index into :attr:`rules`), ``key``, ``position``; keys of
         stopped (oversized) blocks left out."""
-        frames = []
-        for index, rule in enumerate(self.rules):
-            rows, keys = rule_keys(features, rule)
-            stopped = self.stopped.get(rule_name(rule))
-            if stopped:
-                keep = ~np.isin(keys, np.fromiter(stopped, dtype=np.int64, count=len(stopped)))
-                rows, keys = rows[keep], keys[keep]
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "rule": np.full(len(rows), index, dtype=np.int16),
-                        "key": keys,
-                        "position": rows,
-                    }
-                )
-            )
-        if not frames:
+        if not self.rules:
             return pd.DataFrame({"rule": [], "key": [], "position": []})
-        return pd.concat(frames, ignore_index=True)
+        rules, keys, positions = [], [], []
+        for index, rule in enumerate(self.rules):
+            rows, found = rule_keys(features, rule)
+            stopped = self._stopped_keys(rule_name(rule))
+            if len(stopped):
+                at = np.minimum(np.searchsorted(stopped, found), len(stopped) - 1)
+                keep = stopped[at] != found
+                rows, found = rows[keep], found[keep]
+            rules.append(np.full(len(rows), index, dtype=np.int16))
+            keys.append(found)
+            positions.append(rows)
+        # One frame at the end: a frame per rule cost a lookup more than its keys did.
+        return pd.DataFrame(
+            {
+                "rule": np.concatenate(rules),
+                "key": np.concatenate(keys),
+                "position": np.concatenate(positions),
+            }
+        )
+
+    def _stopped_keys(self, name: str) -> np.ndarray:
+        """The stopped keys of rule ``name``, ascending: sorted once, not on every call (a
+        lookup's few keys are then found by binary search).  The sets are filled when the
+        context is made and never shrink, so a cached array of the same length is current."""
+        stopped = self.stopped.get(name) or set()
+        cached = self._stopped_arrays.get(name)
+        if cached is None or len(cached) != len(stopped):
+            cached = np.sort(np.fromiter(stopped, dtype=np.int64, count=len(stopped)))
+            self._stopped_arrays[name] = cached
+        return cached
 
     def pairs(
         self, features: Features, touched: np.ndarray, keys: pd.DataFrame | None = None

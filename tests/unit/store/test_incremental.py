@@ -12,7 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import singleview as sv
+from singleview.blocking import rule_name
 from singleview.datasets import SyntheticData
+from singleview.store.context import rule_keys
+from singleview.store.db import read_records
 
 from .conftest import partition, sources
 
@@ -99,3 +102,15 @@ def test_broad_blocks_left_out_at_training_stay_out(
     assert context is not None
     assert context.stopped.get("name_key")  # blocks of more than 3 name-sound sharers
     assert got == _full_run_with(split, tmp_path / "full.duckdb", synthetic)
+    # The keys leave out exactly the stopped blocks' keys, rule by rule.
+    with duckdb.connect(str(split), read_only=True) as con:
+        features = context.features(read_records(con))
+    keys = context.keys(features)
+    for index, rule in enumerate(context.rules):
+        rows, found = rule_keys(features, rule)
+        stopped = context.stopped.get(rule_name(rule), set())
+        kept = [
+            (r, k) for r, k in zip(rows.tolist(), found.tolist(), strict=True) if k not in stopped
+        ]
+        part = keys[keys["rule"] == index]
+        assert list(zip(part["position"], part["key"], strict=True)) == kept
