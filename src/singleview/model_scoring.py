@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from ._arrays import _arrow_text
 from ._process import usable_cpus
 from .em import pattern_index
 from .errors import NotFittedError
@@ -29,6 +32,34 @@ __all__ = ["SCORE_CHUNK", "Scoring"]
 #: Pairs scored at once with term-frequency adjustments: each of the few float64 working
 #: matrices is 8 bytes per pair and comparison, and one chunk per thread is in flight.
 SCORE_CHUNK = 250_000
+
+
+#: From this many distinct values a term-frequency table is searched by Arrow, which hashes
+#: the table on each call in C, instead of by the table's pandas index, whose hash table of
+#: Python strings is built once (slowly) and then probed (quickly, for a lookup's few).
+TF_ARROW_FROM = 5_000
+
+
+class _TfIndex:
+    """A term-frequency table's values, searchable both ways (see :data:`TF_ARROW_FROM`)."""
+
+    def __init__(self, table: pd.Series) -> None:
+        self.table = table
+        self.index = pd.Index(table.index, dtype="object")
+        self.frequency = table.to_numpy(dtype=np.float64)
+        self._converted = False
+        self._arrow: pa.Array | None = None  # None: not all text, or not converted yet
+
+    def positions(self, values: np.ndarray) -> np.ndarray:
+        """Each value's position in the table, -1 where absent."""
+        if len(values) >= TF_ARROW_FROM:
+            if not self._converted:
+                self._arrow, self._converted = _arrow_text(self.index.to_numpy()), True
+            query = _arrow_text(values) if self._arrow is not None else None
+            if query is not None:
+                found = pc.index_in(query, value_set=self._arrow)
+                return np.asarray(pc.fill_null(found, -1), dtype=np.int64)
+        return np.asarray(self.index.get_indexer(pd.Index(values, dtype="object")))
 
 
 class Scoring:
@@ -91,27 +122,25 @@ class Scoring:
             and known[2] == float(self.tf_u_[k])
         ):
             return known[3]
-        # The table's index (and its hash table) is kept between calls: a real-time lookup
-        # asks for a handful of values against a table of every value seen in training.
-        cache: dict[str, tuple[pd.Series, pd.Index, np.ndarray]] = self.__dict__.setdefault(
-            "_tf_index", {}
-        )
-        entry = cache.get(comparison.column)
-        if entry is None or entry[0] is not table:
-            entry = (
-                table,
-                pd.Index(table.index, dtype="object"),
-                table.to_numpy(dtype=np.float64),
-            )
-            cache[comparison.column] = entry
-        position = entry[1].get_indexer(pd.Index(values, dtype="object"))
-        freq = np.where(position >= 0, entry[2][np.maximum(position, 0)], np.nan)
+        entry = self._tf_entry(comparison.column, table)
+        position = entry.positions(values)
+        freq = np.where(position >= 0, entry.frequency[np.maximum(position, 0)], np.nan)
         floor = 1.0 / max(float(len(table)), 1.0) / 10.0
         freq = np.where(np.isnan(freq), floor, np.maximum(freq, floor))
         adjustment = np.asarray(np.log2(self.tf_u_[k] / freq), dtype=np.float64)
         adjustment.flags.writeable = False  # shared by every caller
         tables[comparison.column] = (table, values, float(self.tf_u_[k]), adjustment)
         return adjustment
+
+    def _tf_entry(self, column: str, table: pd.Series) -> _TfIndex:
+        """The search structure of one term-frequency table, kept between calls (a
+        real-time lookup asks for a handful of values against every value seen in
+        training)."""
+        cache: dict[str, _TfIndex] = self.__dict__.setdefault("_tf_index", {})
+        entry = cache.get(column)
+        if entry is None or entry.table is not table:
+            entry = cache[column] = _TfIndex(table)
+        return entry
 
     def _group_indices(self) -> list[list[int]]:
         columns = [c.column for c in self.comparisons]

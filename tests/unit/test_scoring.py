@@ -189,3 +189,25 @@ def test_agreement_and_fit_counts_in_chunks_are_the_same(
     chunked_agree, chunked_strata = run()
     np.testing.assert_array_equal(chunked_agree, whole_agree)
     np.testing.assert_array_equal(chunked_strata, whole_strata)
+
+
+@pytest.mark.parametrize("arrow_from", [1, 10**9])
+def test_term_frequency_tables_are_searched_alike_by_arrow_and_pandas(
+    arrow_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large value sets are looked up with Arrow, small ones with the table's pandas index:
+    both give each value's position in the table, -1 where absent, non-ASCII included; a
+    table or query that is not all text takes the pandas path."""
+    import pandas as pd
+
+    from singleview import model_scoring
+
+    monkeypatch.setattr(model_scoring, "TF_ARROW_FROM", arrow_from)
+    table = pd.Series([0.5, 0.25, 0.125], index=["smith", "émile", "\U0001f600"])
+    entry = model_scoring._TfIndex(table)
+    values = np.array(["émile", "jones", "smith", "\U0001f600", "smith "], dtype=object)
+    assert entry.positions(values).tolist() == [1, -1, 0, 2, -1]
+    assert entry.positions(np.array([], dtype=object)).tolist() == []
+    numbers = model_scoring._TfIndex(pd.Series([1.0, 2.0], index=[7, 8]))
+    assert numbers.positions(np.array([8, 9], dtype=object)).tolist() == [1, -1]
+    assert entry.positions(np.array(["smith", 3], dtype=object)).tolist() == [0, -1]

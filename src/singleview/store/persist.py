@@ -53,8 +53,10 @@ def load_context(con: duckdb.DuckDBPyConnection) -> MatchContext | None:
     if row is None:
         return None
     context = MatchContext.from_json(str(row[0]))
+    # Grouped by column only: a table's order does not matter (it is looked up by value),
+    # and sorting a million values as well took half the time of reading them.
     table = con.execute(
-        'SELECT "column", value, frequency FROM term_frequencies ORDER BY "column", value'
+        'SELECT "column", value, frequency FROM term_frequencies ORDER BY "column"'
     ).fetchnumpy()
     column = np.asarray(table["column"], dtype=object)
     if len(column) == 0:
