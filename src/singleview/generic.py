@@ -26,8 +26,10 @@ logger = logging.getLogger(__name__)
 GENERIC_REASON = "generic_value"
 
 
-#: One column in long form: record positions, value codes, and the values coded.
-_Long = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: One column in long form: record positions, value codes, the values coded, and where
+#: each record's entries start (``n + 1`` offsets: record ``r``'s are ``starts[r]`` up to
+#: ``starts[r + 1]``).
+_Long = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _long(records: pd.DataFrame, column: str) -> _Long:
@@ -35,21 +37,24 @@ def _long(records: pd.DataFrame, column: str) -> _Long:
     value codes (into the third array, the distinct values)."""
     if column in MULTI_VALUED_FIELDS:
         rows, values = explode_tuples(records[column])
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
     else:
         rows = np.arange(len(records), dtype=np.int64)
-        values = records[column].to_numpy(dtype=object)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        # Coded as stored (Arrow text is coded in C, first-seen order as for objects).
+        codes, uniques = pd.factorize(records[column], use_na_sentinel=True)
     codes = np.asarray(codes, dtype=np.int64)
     known = codes >= 0
-    return rows[known], codes[known], np.asarray(uniques, dtype=object)
+    rows = rows[known]
+    starts = np.zeros(len(records) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=len(records)), out=starts[1:])
+    return rows, codes[known], np.asarray(uniques, dtype=object), starts
 
 
-def _spread(value_rows: np.ndarray, value_codes: np.ndarray, other: _Long, n: int) -> np.ndarray:
+def _spread(value_rows: np.ndarray, value_codes: np.ndarray, other: _Long) -> np.ndarray:
     """How many distinct ``other`` values the records of each value code carry."""
-    other_rows, other_codes, _ = other
+    _, other_codes, _, starts = other
     # Long forms are in record order, so each record's entries of the other column are
     # one run: starts[r] .. starts[r + 1].
-    starts = np.searchsorted(other_rows, np.arange(n + 1))
     counts = starts[value_rows + 1] - starts[value_rows]
     pick = np.repeat(starts[value_rows], counts) + (
         np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -70,7 +75,7 @@ def _generic(
 ) -> set[object]:
     """Values of ``column`` whose records hold more than ``max_names`` distinct values of
     any one of ``others``."""
-    rows, codes, uniques = long[column]
+    rows, codes, uniques, _ = long[column]
     if len(codes) == 0:
         return set()
     counts = np.bincount(codes)
@@ -81,7 +86,7 @@ def _generic(
     rows, codes = rows[keep], codes[keep]
     generic = np.zeros(len(counts), dtype=bool)
     for other in others:
-        spread = _spread(rows, codes, long[other], len(records))
+        spread = _spread(rows, codes, long[other])
         generic[: len(spread)] |= spread > max_names
     return set(uniques[generic].tolist())
 
