@@ -37,12 +37,12 @@ def _long(records: pd.DataFrame, column: str) -> _Long:
     value codes (into the third array, the distinct values)."""
     if column in MULTI_VALUED_FIELDS:
         rows, values = explode_tuples(records[column])
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        coded, uniques = pd.factorize(values, use_na_sentinel=True)
     else:
         rows = np.arange(len(records), dtype=np.int64)
         # Coded as stored (Arrow text is coded in C, first-seen order as for objects).
-        codes, uniques = pd.factorize(records[column], use_na_sentinel=True)
-    codes = np.asarray(codes, dtype=np.int64)
+        coded, uniques = pd.factorize(records[column], use_na_sentinel=True)
+    codes = np.asarray(coded, dtype=np.int64)
     known = codes >= 0
     rows = rows[known]
     starts = np.zeros(len(records) + 1, dtype=np.int64)
