@@ -37,17 +37,19 @@ def _long(records: pd.DataFrame, column: str) -> _Long:
     value codes (into the third array, the distinct values)."""
     if column in MULTI_VALUED_FIELDS:
         rows, values = explode_tuples(records[column])
-        coded, uniques = pd.factorize(values, use_na_sentinel=True)
+        coded, found = pd.factorize(values, use_na_sentinel=True)
+        uniques = np.asarray(found, dtype=object)
     else:
         rows = np.arange(len(records), dtype=np.int64)
         # Coded as stored (Arrow text is coded in C, first-seen order as for objects).
-        coded, uniques = pd.factorize(records[column], use_na_sentinel=True)
+        coded, index = pd.factorize(records[column], use_na_sentinel=True)
+        uniques = np.asarray(index, dtype=object)
     codes = np.asarray(coded, dtype=np.int64)
     known = codes >= 0
     rows = rows[known]
     starts = np.zeros(len(records) + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=len(records)), out=starts[1:])
-    return rows, codes[known], np.asarray(uniques, dtype=object), starts
+    return rows, codes[known], uniques, starts
 
 
 def _spread(value_rows: np.ndarray, value_codes: np.ndarray, other: _Long) -> np.ndarray:
