@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
@@ -291,12 +292,16 @@ class MappedSource:
         return pd.DataFrame(columns, index=index)
 
     def _quarantine_reasons(self, records: pd.DataFrame) -> pd.Series:
-        names = records[["first_name", "last_name", "full_name"]].notna().any(axis=1)
-        contact = records["email"].map(len).gt(0) | records["phone"].map(len).gt(0)
-        ids = records[list(self.mapping.id_columns)].notna().any(axis=1)
-        reasons = missing_text(records.index)
-        reasons = reasons.where(names | contact | ids, "nothing_to_match")
-        return reasons.where(records["source_id"].notna(), "missing_source_id")
+        n = len(records)
+        matchable = np.zeros(n, dtype=bool)
+        for column in ("first_name", "last_name", "full_name", *self.mapping.id_columns):
+            matchable |= records[column].notna().to_numpy()
+        for column in ("email", "phone"):
+            matchable |= np.fromiter(map(len, records[column]), dtype=np.int64, count=n) > 0
+        reasons = np.full(n, None, dtype=object)
+        reasons[~matchable] = "nothing_to_match"
+        reasons[records["source_id"].isna().to_numpy()] = "missing_source_id"
+        return pd.Series(reasons, index=records.index, dtype=object)
 
 
 def make_options(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from singleview.sources.records import INFERRED_TEXT, text_column
+from singleview.sources.records import INFERRED_TEXT, as_text, text_column
 
 
 def _objects(*values: object) -> np.ndarray:
@@ -47,3 +47,25 @@ def test_a_value_arrow_cannot_hold_is_left_for_pandas_to_infer() -> None:
     array = _objects("\ud800 broken", None, "fine")
     column = text_column(array, pd.RangeIndex(3))
     assert column.tolist() == ["\ud800 broken", None, "fine"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["a", None], dtype="str", name="x"),
+        pd.Series(["a", None, np.nan, pd.NA], dtype=object, index=[5, 3, 9, 1]),
+        pd.Series(["x", None], dtype="string"),
+        pd.Series([], dtype=object),
+        pd.Series([1.5, np.nan]),
+        pd.Series([pd.NaT, pd.Timestamp("2020-01-01")]),
+        pd.Series(["\ud800", None], dtype=object),
+    ],
+)
+def test_as_text_is_astype_object_with_every_missing_value_none(values: pd.Series) -> None:
+    """The one-conversion path for text gives what ``astype(object)`` then ``where`` gave:
+    same values, Python types, index and name."""
+    expected = values.astype(object).where(values.notna(), None)
+    got = as_text(values)
+    assert got.equals(expected) and got.dtype == object
+    assert got.index.equals(expected.index) and got.name == expected.name
+    assert [type(v) for v in got] == [type(v) for v in expected]
