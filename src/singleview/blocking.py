@@ -140,7 +140,8 @@ def _grouped_rows(features: Features, rule: Sequence[str]) -> tuple[np.ndarray, 
         rows, groups, values = slot_codes(coded, rows, groups)
         combined = groups * (len(coded.values) + 1) + values
         groups = pd.factorize(combined)[0].astype(np.int64)
-    if len(rows) == 0:
+    if len(rows) == 0 or all(features[key].width == 1 for key in rule):
+        # Single-valued keys put a record in one block at most: nothing to de-duplicate.
         return rows, groups
     member = unique_sorted(groups * features.n + rows)
     return member % features.n, member // features.n
