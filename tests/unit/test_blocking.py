@@ -203,3 +203,45 @@ def test_within_keys_are_the_keys_of_the_within_pairs_in_order(
     keys = _within_keys(rows, groups, n)
     assert len(keys) > 100
     assert keys.tolist() == pair_keys(left, right, n).tolist()
+
+
+@pytest.mark.parametrize("rule", [["last_name", "postcode"], ["email", "last_name"]])
+def test_two_key_rules_make_the_brute_force_pairs(rule: list[str]) -> None:
+    """A rule on two keys, single-valued (memberships unique as made) or with a
+    multi-valued one (de-duplicated): counted and made pairs are the pairs sharing a value
+    of every key, across sources only when asked."""
+    rng = np.random.default_rng(11)
+    n = 300
+    rows = []
+    for i in range(n):
+        emails = tuple({f"e{rng.integers(20)}" for _ in range(rng.integers(0, 3))})
+        rows.append(
+            {
+                "source": f"s{rng.integers(3)}",
+                "source_id": str(i),
+                "last_name": None if rng.random() < 0.1 else f"n{rng.integers(6)}",
+                "postcode": f"p{rng.integers(8)}",
+                "email": emails,
+            }
+        )
+    records = _records(rows)
+
+    def values(i: int, key: str) -> set[object]:
+        cell = records[key].iloc[i]
+        cells = cell if isinstance(cell, tuple) else (cell,)
+        return {v for v in cells if isinstance(v, str)}
+
+    features = build_features(records)
+    src = records["source"].to_numpy()
+    for link_within in (True, False):
+        got = block(features, [rule], link_within=link_within, max_block_size=10_000)
+        counted = count_pairs(features, [rule], link_within=link_within, max_block_size=10_000)
+        expect = {
+            (i, j)
+            for i in range(n)
+            for j in range(i + 1, n)
+            if all(values(i, k) & values(j, k) for k in rule) and (link_within or src[i] != src[j])
+        }
+        assert _pairs(got) == expect
+        if rule == ["last_name", "postcode"]:  # one block per pair: counts are exact
+            assert counted["pairs"].iloc[0] == len(expect)
