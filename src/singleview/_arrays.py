@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 __all__ = [
     "TextColumn",
+    "as_arrow_text",
     "count_values",
     "explode_tuples",
     "factorize_ints",
@@ -232,7 +233,7 @@ def factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques)
 
 
-def _arrow_text(values: Any) -> pa.Array | None:
+def as_arrow_text(values: Any) -> pa.Array | None:
     """``values`` as Arrow ``large_string`` when all are text with none missing, else None
     (numbers, a missing value, a lone surrogate)."""
     if isinstance(values, pa.Array | pa.ChunkedArray):
@@ -263,7 +264,7 @@ def sorted_codes(values: Any, *, column: bool = False) -> tuple[np.ndarray, Any]
         >>> [a.tolist() for a in sorted_codes(np.array(["b", "a", "b"], dtype=object))]
         [[1, 0, 1], ['a', 'b']]
     """
-    arrow = _arrow_text(values)
+    arrow = as_arrow_text(values)
     if arrow is None:
         objects = values if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
         codes, uniques = pd.factorize(objects, sort=True)
@@ -295,7 +296,7 @@ def text_rank(values: Any) -> np.ndarray:
         >>> text_rank(np.array(["b", "a", "b"], dtype=object)).tolist()
         [1, 0, 2]
     """
-    arrow = _arrow_text(values)
+    arrow = as_arrow_text(values)
     if arrow is None:
         return inverse_permutation(np.argsort(sorted_codes(values)[0], kind="stable"))
     return inverse_permutation(np.asarray(pc.sort_indices(arrow)))

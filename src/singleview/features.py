@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from ._arrays import _arrow_text, explode_tuples
+from ._arrays import as_arrow_text, explode_tuples
 from .errors import ConfigError
 from .normalise import email_key
 
@@ -109,7 +109,7 @@ def _prefix(length: int) -> Callable[[pd.Series], pd.Series]:
 
 def _outward(values: pd.Series) -> pd.Series:
     # UK postcodes: the part before the space; others: the first three characters.
-    text = _arrow_text(values)
+    text = as_arrow_text(values)
     if text is None:  # a missing value or a lone surrogate: through Python strings
         spaced = values.str.contains(" ", regex=False)
         return values.str.split(" ", n=1).str[0].where(spaced, values.str[:3])

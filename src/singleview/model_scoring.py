@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._arrays import _arrow_text
+from ._arrays import as_arrow_text
 from ._process import usable_cpus
 from .em import pattern_index
 from .errors import NotFittedError
@@ -54,8 +54,8 @@ class _TfIndex:
         """Each value's position in the table, -1 where absent."""
         if len(values) >= TF_ARROW_FROM:
             if not self._converted:
-                self._arrow, self._converted = _arrow_text(self.index.to_numpy()), True
-            query = _arrow_text(values) if self._arrow is not None else None
+                self._arrow, self._converted = as_arrow_text(self.index.to_numpy()), True
+            query = as_arrow_text(values) if self._arrow is not None else None
             if query is not None:
                 found = pc.index_in(query, value_set=self._arrow)
                 return np.asarray(pc.fill_null(found, -1), dtype=np.int64)
