@@ -14,6 +14,7 @@ model is plain data: :meth:`FellegiSunter.to_json` / :meth:`FellegiSunter.from_j
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
@@ -128,7 +129,7 @@ class FellegiSunter(Scoring):
         return {
             k: v
             for k, v in self.__dict__.items()
-            if k not in ("_sample", "_tf_index", "_tf_values")
+            if k not in ("_sample", "_tf_aligned", "_tf_index", "_tf_values")
         }
 
     # -- fitting ---------------------------------------------------------------------------
@@ -241,6 +242,12 @@ class FellegiSunter(Scoring):
                     stats.random_patterns[~drawn], u_priors, stats.random_counts[~drawn]
                 )
         self.tf_ = self._term_frequencies(stats.tf)
+        # Each table is in the order of these features' distinct values: scoring the same
+        # features reads it by position, without searching it (a weak reference: the
+        # model must not keep the features' values alive).
+        self._tf_aligned = {
+            column: (weakref.ref(stats.tf[column][0]), table) for column, table in self.tf_.items()
+        }
         self.source_priors_: dict[str, float] = {}
         if stats.strata is not None and n_candidates:
             evidence = self.score(patterns)[0] - self.prior_weight  # per pattern

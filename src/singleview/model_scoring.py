@@ -8,6 +8,7 @@ fitted parameters (``m_``, ``u_``, ``prior_``, ``tf_``); fitting them is in
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -123,14 +124,32 @@ class Scoring:
         ):
             return known[3]
         entry = self._tf_entry(comparison.column, table)
-        position = entry.positions(values)
-        freq = np.where(position >= 0, entry.frequency[np.maximum(position, 0)], np.nan)
+        if self._tf_in_order(comparison.column, values, table):
+            freq = entry.frequency
+        else:
+            position = entry.positions(values)
+            freq = np.where(position >= 0, entry.frequency[np.maximum(position, 0)], np.nan)
         floor = 1.0 / max(float(len(table)), 1.0) / 10.0
         freq = np.where(np.isnan(freq), floor, np.maximum(freq, floor))
         adjustment = np.asarray(np.log2(self.tf_u_[k] / freq), dtype=np.float64)
         adjustment.flags.writeable = False  # shared by every caller
         tables[comparison.column] = (table, values, float(self.tf_u_[k]), adjustment)
         return adjustment
+
+    def _tf_in_order(self, column: str, values: np.ndarray, table: pd.Series) -> bool:
+        """Whether ``table`` is ``column``'s table as fitted, counted from these very
+        ``values`` in their order (the features the model was fitted on), so its position
+        ``i`` is value ``i``: a table changed since (an erasure drops values) is not."""
+        aligned: dict[str, tuple[weakref.ref[np.ndarray], pd.Series]] = self.__dict__.get(
+            "_tf_aligned", {}
+        )
+        fitted = aligned.get(column)
+        return (
+            fitted is not None
+            and fitted[1] is table
+            and fitted[0]() is values
+            and len(values) == len(table)
+        )
 
     def _tf_entry(self, column: str, table: pd.Series) -> _TfIndex:
         """The search structure of one term-frequency table, kept between calls (a

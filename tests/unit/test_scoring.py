@@ -12,6 +12,7 @@ from singleview.model import ExactValues, FellegiSunter
 from singleview.scoring import (
     Compared,
     compare_pairs,
+    fit_compared,
     grow_levels,
     score_compared,
     score_pairs,
@@ -211,3 +212,30 @@ def test_term_frequency_tables_are_searched_alike_by_arrow_and_pandas(
     numbers = model_scoring._TfIndex(pd.Series([1.0, 2.0], index=[7, 8]))
     assert numbers.positions(np.array([8, 9], dtype=object)).tolist() == [1, -1]
     assert entry.positions(np.array(["smith", 3], dtype=object)).tolist() == [0, -1]
+
+
+def test_term_frequencies_of_the_fitted_features_are_read_in_order_like_a_search(
+    fake_result: sv.Result,
+) -> None:
+    """A model scoring the features it was fitted on reads each term-frequency table by
+    position; a copy of the model from JSON (no link to those features) searches the
+    tables by value; both give every distinct value the same adjustment.  A table changed
+    after fitting (an erasure drops values) is searched again."""
+    fitted, features, compared = _random_compared(fake_result, 5000, seed=1)
+    loaded = FellegiSunter.from_json(fitted.to_json())
+    model = FellegiSunter.from_json(fitted.to_json())
+    fit_compared(features, compared, model, link_within=True)
+    loaded.tf_, loaded.tf_u_ = dict(model.tf_), list(model.tf_u_)
+    adjusted = [k for k, c in enumerate(model.comparisons) if c.tf_adjust]
+    assert adjusted
+    for k in adjusted:
+        column = model.comparisons[k].column
+        assert model._tf_in_order(column, features[column].values, model.tf_[column])
+        assert not loaded._tf_in_order(column, features[column].values, loaded.tf_[column])
+        in_order, searched = model.tf_table(k, features), loaded.tf_table(k, features)
+        assert in_order is not None and searched is not None
+        np.testing.assert_allclose(in_order, searched, rtol=0, atol=1e-12)
+    column = model.comparisons[adjusted[0]].column
+    changed = model.tf_[column].iloc[1:]
+    assert not model._tf_in_order(column, features[column].values, changed)
+    assert not model._tf_in_order(column, features[column].values.copy(), model.tf_[column])
