@@ -16,7 +16,9 @@ have been (the earliest batch's first), and the workers' log records are re-emit
 through this process's loggers.
 
 A child worker is a fresh interpreter (``python -m singleview.sources.parallel``) that reads
-the pickled sources on stdin and writes the pickled results on stdout.
+the pickled sources on stdin and writes each source's pickled results on stdout as soon as
+it is done with that source, so this process puts the first sources together while the
+workers still clean the last.
 Unlike ``multiprocessing``, it never imports the caller's ``__main__`` (an ETL script
 without an ``if __name__ == "__main__"`` guard is safe) and never forks a process that may
 hold DuckDB, Spark or rapidfuzz threads.  Its start-up costs about two seconds of imports,
@@ -31,10 +33,10 @@ import pickle
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, NoReturn
 
 from .._process import peak_mib, usable_cpus
 from ..errors import SourceError
@@ -131,17 +133,17 @@ class _Collect(logging.Handler):
 _Outcome = tuple[Any, ...]
 
 
-def _clean_claimed(
+def _claimed_outcomes(
     sources: list[Source], claims: Claims, *, collect: bool, compact: bool
-) -> list[_Outcome]:
-    """Clean the batches this process claims of each source; one outcome per source.
-    ``collect``: keep the log records to hand back (a worker); else they go out here.
-    ``compact``: each batch's text as :func:`~singleview.sources.records.compact_text`."""
+) -> Iterator[_Outcome]:
+    """Clean the batches this process claims of each source; one outcome per source, as
+    each source is done.  ``collect``: keep the log records to hand back (a worker); else
+    they go out here.  ``compact``: each batch's text as
+    :func:`~singleview.sources.records.compact_text`."""
     root = logging.getLogger("singleview")
-    outcomes: list[_Outcome] = []
     for position, source in enumerate(sources):
         if claims.stopped:
-            break
+            return
         records = _Collect()
         if collect:
             root.addHandler(records)
@@ -153,51 +155,139 @@ def _clean_claimed(
                 if claims.take(position, number):
                     part = normalise_batch(source, batch)
                     done.append((number, len(batch), compact_text(part) if compact else part))
-            outcomes.append(("ok", (read, done), records.records))
         except Exception as error:
             claims.stop()
-            outcomes.append(("error", (read, error), records.records))
-            break
+            yield ("error", (read, error), records.records)
+            return
         finally:
             if collect:
                 root.removeHandler(records)
-    return outcomes
+        yield ("ok", (read, done), records.records)
 
 
-def _work(payload: bytes) -> bytes:
-    """In the worker: clean the batches it claims of each of the pickled sources; the
-    pickled outcomes, one per source, and this process's peak RSS."""
-    sources, folder, level, compact = pickle.loads(payload)
+def _work(stdin: BinaryIO, stdout: BinaryIO) -> None:
+    """In the worker: read the pickled sources, clean the batches it claims of each and
+    write each source's outcome as soon as it is done (a pickle per message:
+    ``("source", outcome)``), then ``("end", peak RSS in MiB)``.  The parent gathers a
+    source while this one cleans the next, and only the last source's pieces are sent
+    after the last batch."""
+    sources, folder, level, compact = pickle.load(stdin)
     root = logging.getLogger("singleview")
     root.setLevel(level)
     root.propagate = False  # collected and re-emitted by the parent, not printed here
-    outcomes = _clean_claimed(sources, Claims(folder), collect=True, compact=compact)
-    return pickle.dumps((outcomes, peak_mib()), protocol=pickle.HIGHEST_PROTOCOL)
+    for outcome in _claimed_outcomes(sources, Claims(folder), collect=True, compact=compact):
+        pickle.dump(("source", outcome), stdout, protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.flush()
+    pickle.dump(("end", peak_mib()), stdout, protocol=pickle.HIGHEST_PROTOCOL)
+    stdout.flush()
 
 
-def _run_worker(payload: bytes, sources: list[Source]) -> tuple[list[_Outcome], int | None]:
-    done = subprocess.run(
-        [sys.executable, "-m", "singleview.sources.parallel"],
-        input=payload,
-        capture_output=True,
-        check=False,
-    )
-    names = ", ".join(repr(s.name) for s in sources)
-    if done.returncode != 0:
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
-        raise SourceError(
-            f"sources {names}: the worker process loading them failed "
-            f"(exit {done.returncode}): {' '.join(tail)}"
+class _Worker:
+    """A child worker process and what it has sent so far.  Its output is read by a
+    thread as it comes (a full pipe would stop the worker), its error output by another."""
+
+    def __init__(self, payload: bytes, sources: list[Source]) -> None:
+        self._names = ", ".join(repr(s.name) for s in sources)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "singleview.sources.parallel"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
-    try:
-        outcome: tuple[list[_Outcome], int | None] = pickle.loads(done.stdout)
-    except (pickle.UnpicklingError, EOFError, ValueError) as error:
+        self._outcomes: list[_Outcome] = []
+        self._ended = False  # the end message came: nothing more will
+        self._peak: int | None = None
+        self._broken: BaseException | None = None  # the stream could not be read
+        self._stderr = b""
+        self._changed = threading.Condition()
+        self._threads = [
+            threading.Thread(target=self._read, daemon=True),
+            threading.Thread(target=self._drain, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            stdin.write(payload)
+            stdin.close()
+        except BrokenPipeError:  # it died at start: reported by outcome()
+            pass
+
+    def _read(self) -> None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                kind, value = pickle.load(stdout)
+                with self._changed:
+                    if kind == "end":
+                        self._peak, self._ended = value, True
+                        self._changed.notify_all()
+                        return
+                    self._outcomes.append(value)
+                    self._changed.notify_all()
+        except BaseException as error:  # a cut-off stream or an exit: see outcome()
+            with self._changed:
+                self._broken = error
+                self._changed.notify_all()
+
+    def _drain(self) -> None:
+        stderr = self._process.stderr
+        assert stderr is not None
+        self._stderr = stderr.read()
+
+    def outcome(self, position: int) -> _Outcome | None:
+        """The worker's outcome for source ``position``, waiting for it; None when it
+        stopped before that source (another process failed)."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: len(self._outcomes) > position or self._ended or self._broken is not None
+            )
+            if len(self._outcomes) > position:
+                return self._outcomes[position]
+            if self._ended:
+                return None
+        self._fail()
+
+    def finish(self) -> int | None:
+        """Wait for the worker to exit; its peak RSS in MiB."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._ended or self._broken is not None)
+        if not self._ended:
+            self._fail()
+        self._close()
+        return self._peak
+
+    def stop(self) -> None:
+        """End the worker now (this process was interrupted or a source failed)."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._close()
+
+    def _close(self) -> int:
+        """Wait for the process and both reading threads; close its pipes; its exit code."""
+        code = self._process.wait()
+        for thread in self._threads:
+            thread.join()
+        for pipe in (self._process.stdout, self._process.stderr):
+            if pipe is not None:
+                pipe.close()
+        return code
+
+    def _fail(self) -> NoReturn:
+        code = self._close()
+        if code != 0:
+            tail = self._stderr.decode(errors="replace").strip().splitlines()[-1:]
+            raise SourceError(
+                f"sources {self._names}: the worker process loading them failed "
+                f"(exit {code}): {' '.join(tail)}"
+            )
         # Exit 0 but a cut-off result: something else wrote to or closed the pipe.
         raise SourceError(
-            f"sources {names}: the worker process loading them ended normally but its "
-            f"result could not be read ({len(done.stdout)} bytes: {error})"
-        ) from error
-    return outcome
+            f"sources {self._names}: the worker process loading them ended normally but its "
+            f"result could not be read ({self._broken!r})"
+        ) from self._broken
 
 
 def load_all(
@@ -224,26 +314,33 @@ def load_all(
         # the others start (a worker's imports take about a second) and run, and its
         # batches are not sent through a pipe.
         claims = Claims(folder)
-        with ThreadPoolExecutor(max_workers=workers - 1) as pool:  # each thread waits on one
-            futures = [pool.submit(_run_worker, payload, everything) for _ in range(workers - 1)]
-            try:
-                here = _clean_claimed(everything, claims, collect=False, compact=compact)
-            except BaseException:  # interrupted: the workers start no further source
-                claims.stop()
-                raise
-            done = [future.result() for future in futures]
-    done.append((here, peak_mib()))
-    results = [
-        _gather(source, [outcomes[i] for outcomes, _ in done if i < len(outcomes)])
-        for i, source in enumerate(everything)
-    ]
+        started = [_Worker(payload, everything) for _ in range(workers - 1)]
+        try:
+            here = list(_claimed_outcomes(everything, claims, collect=False, compact=compact))
+            # Each source is put together as soon as every worker has sent it, while the
+            # workers clean later sources' batches.
+            results = []
+            for i, source in enumerate(everything):
+                outcomes = [here[i]] if i < len(here) else []
+                for worker in started:
+                    sent = worker.outcome(i)
+                    if sent is not None:
+                        outcomes.append(sent)
+                results.append(_gather(source, outcomes))
+            peaks = [worker.finish() for worker in started]
+        except BaseException:  # interrupted or failed: the workers start no further source
+            claims.stop()
+            for worker in started:
+                worker.stop()
+            raise
+    peaks.append(peak_mib())
     logger.info(
         "load: %d sources in %d processes sharing their batches, this one and %d workers "
         "(peak RSS: %s MiB)",
         len(sources),
         workers,
         workers - 1,
-        ", ".join(str(peak) for _, peak in done),
+        ", ".join(str(peak) for peak in peaks),
     )
     return results
 
@@ -277,5 +374,4 @@ def _gather(source: Source, outcomes: list[_Outcome]) -> Normalised:
 if __name__ == "__main__":
     result_pipe = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the pickled result
-    result_pipe.write(_work(sys.stdin.buffer.read()))
-    result_pipe.flush()
+    _work(sys.stdin.buffer, result_pipe)

@@ -199,20 +199,75 @@ def test_a_cut_off_worker_result_is_a_clear_error(
     """A worker that exits 0 with a truncated result (seen under a profiler attached to
     the workers) raises a SourceError naming the sources, not a bare UnpicklingError."""
     import subprocess
+    import sys
 
     from singleview.errors import SourceError
 
-    real_run = subprocess.run
+    real_popen = subprocess.Popen
+    # The real worker, with the second half of everything it writes cut off.
+    halved = (
+        "import subprocess, sys; "
+        "out = subprocess.run([sys.executable, '-m', 'singleview.sources.parallel'], "
+        "stdin=sys.stdin, capture_output=True).stdout; "
+        "sys.stdout.buffer.write(out[: len(out) // 2])"
+    )
 
-    def cut_off(*args: object, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
-        done = real_run(*args, **kwargs)  # type: ignore[call-overload]
-        return subprocess.CompletedProcess(
-            done.args, 0, done.stdout[: len(done.stdout) // 2], done.stderr
-        )
+    def cut_off(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        return real_popen([sys.executable, "-c", halved], **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(parallel.subprocess, "run", cut_off)
-    with pytest.raises(SourceError, match="could not be read"):
+    monkeypatch.setattr(parallel.subprocess, "Popen", cut_off)
+    with pytest.raises(SourceError, match="could not be read") as raised:
         load_all(_sources(files), workers=2)
+    assert "'crm'" in str(raised.value)
+
+
+def test_a_worker_that_dies_is_a_clear_error(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed before it sends anything: a SourceError with its exit code."""
+    import subprocess
+    import sys
+
+    from singleview.errors import SourceError
+
+    real_popen = subprocess.Popen
+    dies = "import sys; sys.stdin.buffer.read(); sys.stderr.write('out of memory\\n'); sys.exit(9)"
+
+    def dying(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        return real_popen([sys.executable, "-c", dies], **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(parallel.subprocess, "Popen", dying)
+    with pytest.raises(SourceError, match=r"failed \(exit 9\): out of memory"):
+        load_all(_sources(files), workers=2)
+
+
+def test_each_source_is_gathered_once_the_workers_sent_it(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each source is gathered once every worker has sent it: the first source is put
+    together while the worker still has later sources to send."""
+    gathered: list[tuple[str, int]] = []
+    real_gather, real_outcome = parallel._gather, parallel._Worker.outcome
+    asked: list[int] = []
+
+    def gather(source: sv.Source, outcomes: list[parallel._Outcome]) -> object:
+        gathered.append((source.name, len(asked)))
+        return real_gather(source, outcomes)
+
+    def outcome(self: parallel._Worker, position: int) -> parallel._Outcome | None:
+        asked.append(position)
+        return real_outcome(self, position)
+
+    monkeypatch.setattr(parallel, "_gather", gather)
+    monkeypatch.setattr(parallel._Worker, "outcome", outcome)
+    sources = _sources(files)
+    together = load_all(sources, workers=2)
+    assert [name for name, _ in gathered] == [s.name for s in sources]
+    # Source i is gathered after the worker's outcome i was asked for, before i + 1's.
+    assert [count for _, count in gathered] == list(range(1, len(sources) + 1))
+    one_by_one = [load(s) for s in sources]
+    for got, want in zip(together, one_by_one, strict=True):
+        pd.testing.assert_frame_equal(got.records, want.records)
 
 
 def test_a_source_that_yields_no_batch_loads_empty() -> None:
