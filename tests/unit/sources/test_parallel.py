@@ -177,7 +177,10 @@ def test_workers_that_read_different_batches_are_an_error() -> None:
     source = sv.WebSource.example()
     (piece,) = [p for p in source.read()]
     normalised = load(source)
-    outcomes = [("ok", (2, [(0, len(piece), normalised)]), []), ("ok", (1, []), [])]
+    outcomes: list[parallel._Outcome] = [
+        ("ok", (2, [(0, len(piece), normalised)]), []),
+        ("ok", (1, []), []),
+    ]
     with pytest.raises(SourceError, match="different batches"):
         parallel._gather(source, outcomes)
     # Both read two batches but nobody cleaned the second: also an error.
@@ -213,9 +216,9 @@ def test_a_cut_off_worker_result_is_a_clear_error(
     )
 
     def cut_off(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
-        return real_popen([sys.executable, "-c", halved], **kwargs)  # type: ignore[call-overload]
+        return real_popen([sys.executable, "-c", halved], **kwargs)  # type: ignore[call-overload,no-any-return]
 
-    monkeypatch.setattr(parallel.subprocess, "Popen", cut_off)
+    monkeypatch.setattr(subprocess, "Popen", cut_off)
     with pytest.raises(SourceError, match="could not be read") as raised:
         load_all(_sources(files), workers=2)
     assert "'crm'" in str(raised.value)
@@ -234,9 +237,9 @@ def test_a_worker_that_dies_is_a_clear_error(
     dies = "import sys; sys.stdin.buffer.read(); sys.stderr.write('out of memory\\n'); sys.exit(9)"
 
     def dying(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
-        return real_popen([sys.executable, "-c", dies], **kwargs)  # type: ignore[call-overload]
+        return real_popen([sys.executable, "-c", dies], **kwargs)  # type: ignore[call-overload,no-any-return]
 
-    monkeypatch.setattr(parallel.subprocess, "Popen", dying)
+    monkeypatch.setattr(subprocess, "Popen", dying)
     with pytest.raises(SourceError, match=r"failed \(exit 9\): out of memory"):
         load_all(_sources(files), workers=2)
 
@@ -272,7 +275,7 @@ def test_each_source_is_gathered_once_the_workers_sent_it(
 
 def test_a_source_that_yields_no_batch_loads_empty() -> None:
     """A reader that yields nothing: no records in workers, as in this process."""
-    outcomes = [("ok", (0, []), []), ("ok", (0, []), [])]
+    outcomes: list[parallel._Outcome] = [("ok", (0, []), []), ("ok", (0, []), [])]
     source = sv.WebSource.example()
     gathered = parallel._gather(source, outcomes)
     assert len(gathered.records) == 0 and len(gathered.quarantine) == 0
