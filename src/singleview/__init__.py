@@ -10,11 +10,11 @@ labels, cluster them into customers and build one golden profile per customer::
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
+from typing import TYPE_CHECKING, Any
 
-from .diff import RunDiff, compare_runs
-from .engines.local import LocalEngine
-from .engines.spark import SparkEngine, SparkResult
 from .errors import (
     ConfigError,
     DataError,
@@ -25,12 +25,6 @@ from .errors import (
     StoreBusyError,
     StoreError,
 )
-from .evaluate import Scores, evaluate, overmerged
-from .html_report import write_report
-from .model import FellegiSunter
-from .pipeline import resolve
-from .result import Result
-from .settings import ComparisonSettings, Settings, SurvivorshipSettings
 from .sources import (
     CallCentreSource,
     CrmSource,
@@ -44,7 +38,58 @@ from .sources import (
     available_source_types,
     register_source,
 )
-from .store import IdentityStore, IngestReport
+
+if TYPE_CHECKING:
+    from .diff import RunDiff, compare_runs
+    from .engines.local import LocalEngine
+    from .engines.spark import SparkEngine, SparkResult
+    from .evaluate import Scores, evaluate, overmerged
+    from .html_report import write_report
+    from .model import FellegiSunter
+    from .pipeline import resolve
+    from .result import Result
+    from .settings import ComparisonSettings, Settings, SurvivorshipSettings
+    from .store import IdentityStore, IngestReport
+
+#: Public names imported on first use, and the module each comes from: a load worker
+#: (``python -m singleview.sources.parallel``) needs the sources alone, and starts in half
+#: the time without the matching, clustering, store and Spark modules.
+_LAZY = {
+    "ComparisonSettings": ".settings",
+    "FellegiSunter": ".model",
+    "IdentityStore": ".store",
+    "IngestReport": ".store",
+    "LocalEngine": ".engines.local",
+    "Result": ".result",
+    "RunDiff": ".diff",
+    "Scores": ".evaluate",
+    "Settings": ".settings",
+    "SparkEngine": ".engines.spark",
+    "SparkResult": ".engines.spark",
+    "SurvivorshipSettings": ".settings",
+    "compare_runs": ".diff",
+    "evaluate": ".evaluate",
+    "overmerged": ".evaluate",
+    "resolve": ".pipeline",
+    "write_report": ".html_report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module, __name__), name)
+    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"):
+        value = importlib.import_module(f".{name}", __name__)  # a subpackage: sv.engines
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __version__ = "0.1.0"
 

@@ -33,3 +33,35 @@ def test_contract_names_exist() -> None:
 def test_error_tree_is_rooted() -> None:
     for error in (sv.ConfigError, sv.SchemaError, sv.SourceError, sv.NotFittedError, sv.DataError):
         assert issubclass(error, sv.SingleViewError)
+
+
+def test_public_names_import_on_first_use_and_subpackages_resolve() -> None:
+    """The matching, store and Spark names are imported on first use; a subpackage is
+    reachable as an attribute, as it was when everything was imported at once."""
+    import pytest
+
+    from singleview.engines.spark import local_session
+    from singleview.pipeline import resolve
+
+    assert sv.resolve is resolve
+    assert sv.engines.spark.local_session is local_session
+    assert "resolve" in dir(sv) and "IdentityStore" in dir(sv)
+    with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
+        _ = sv.no_such_name
+    with pytest.raises(AttributeError, match="no attribute 'no_such_engine'"):
+        _ = sv.engines.no_such_engine
+
+
+def test_a_load_worker_imports_the_sources_alone() -> None:
+    """A load worker's interpreter imports the sources, not the matching, clustering,
+    store or Spark modules (their imports doubled its start-up)."""
+    import subprocess
+    import sys
+
+    heavy = ["singleview.pipeline", "singleview.cluster", "singleview.store", "scipy", "duckdb"]
+    code = (
+        "import sys, singleview.sources.parallel; "
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
