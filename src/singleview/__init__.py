@@ -25,6 +25,10 @@ from .errors import (
     StoreBusyError,
     StoreError,
 )
+
+# Imported here, not on first use: the function ``evaluate`` shares its name with its
+# module, which would replace it as the package's attribute once anything imported it.
+from .evaluate import Scores, evaluate, overmerged
 from .sources import (
     CallCentreSource,
     CrmSource,
@@ -43,7 +47,6 @@ if TYPE_CHECKING:
     from .diff import RunDiff, compare_runs
     from .engines.local import LocalEngine
     from .engines.spark import SparkEngine, SparkResult
-    from .evaluate import Scores, evaluate, overmerged
     from .html_report import write_report
     from .model import FellegiSunter
     from .pipeline import resolve
@@ -62,14 +65,11 @@ _LAZY = {
     "LocalEngine": ".engines.local",
     "Result": ".result",
     "RunDiff": ".diff",
-    "Scores": ".evaluate",
     "Settings": ".settings",
     "SparkEngine": ".engines.spark",
     "SparkResult": ".engines.spark",
     "SurvivorshipSettings": ".settings",
     "compare_runs": ".diff",
-    "evaluate": ".evaluate",
-    "overmerged": ".evaluate",
     "resolve": ".pipeline",
     "write_report": ".html_report",
 }

@@ -65,3 +65,19 @@ def test_a_load_worker_imports_the_sources_alone() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_no_public_name_is_replaced_by_a_module_of_the_same_name() -> None:
+    """Importing a submodule binds it as the package's attribute: a public name imported
+    on first use must not share its name with a module (``evaluate`` does, and is
+    imported at once)."""
+    import importlib
+    import pkgutil
+    from types import ModuleType
+
+    for info in pkgutil.walk_packages(sv.__path__, "singleview."):
+        if ".engines.spark" not in info.name and not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    for name in sv.__all__:
+        assert not isinstance(getattr(sv, name), ModuleType), name
+    assert callable(sv.evaluate)
