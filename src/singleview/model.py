@@ -242,6 +242,7 @@ class FellegiSunter(Scoring):
                     stats.random_patterns[~drawn], u_priors, stats.random_counts[~drawn]
                 )
         self.tf_ = self._term_frequencies(stats.tf)
+        self.tf_sizes_ = {}  # every table whole
         # Each table is in the order of these features' distinct values: scoring the same
         # features reads it by position, without searching it (a weak reference: the
         # model must not keep the features' values alive).

@@ -107,4 +107,5 @@ def model_from_json(text: str) -> FellegiSunter:
     model.tf_u_ = list(data.tf_u)
     model.source_priors_ = dict(data.source_priors)
     model.tf_ = {k: pd.Series(v, dtype=np.float64) for k, v in data.tf.items()}
+    model.tf_sizes_ = {}
     return model

@@ -76,6 +76,10 @@ class Scoring:
     prior_: float
     tf_: dict[str, pd.Series]
     tf_u_: list[float]
+    #: Per column, how many values its full term-frequency table holds, where ``tf_``
+    #: holds part of it (an identity store reads only the values a batch needs); a table
+    #: absent here is whole.
+    tf_sizes_: dict[str, int]
 
     def _check(self) -> None:
         if not hasattr(self, "m_"):
@@ -129,7 +133,10 @@ class Scoring:
         else:
             position = entry.positions(values)
             freq = np.where(position >= 0, entry.frequency[np.maximum(position, 0)], np.nan)
-        floor = 1.0 / max(float(len(table)), 1.0) / 10.0
+        # A value the table lacks gets a tenth of the rarest possible frequency, one over
+        # the table's full size (an identity store may hold only the values it needs).
+        size = self.tf_sizes_.get(comparison.column, len(table))
+        floor = 1.0 / max(float(size), 1.0) / 10.0
         freq = np.where(np.isnan(freq), floor, np.maximum(freq, floor))
         adjustment = np.asarray(np.log2(self.tf_u_[k] / freq), dtype=np.float64)
         adjustment.flags.writeable = False  # shared by every caller

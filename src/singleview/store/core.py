@@ -204,7 +204,8 @@ class IdentityStore:
             for source, value in priority.items():
                 con.execute("INSERT OR REPLACE INTO sources VALUES (?, ?)", [source, int(value)])
             settings = self._settings(con)
-            context = load_context(con)
+            # Each batch reads the term frequencies of its own values (see load_tf).
+            context = load_context(con, tf=False)
             seq = int(self._get(con, "next_seq") or 1)
             next_key = int(self._get(con, "next_record_key") or 0)
             if context is None:  # the first ingest: train on its records
@@ -292,7 +293,7 @@ class IdentityStore:
             seq = int(self._get(con, "next_seq") or 1)
             con.execute("DELETE FROM overrides WHERE a = ? AND b = ?", [lo, hi])
             con.execute("INSERT INTO overrides VALUES (?, ?, ?, ?)", [seq, kind, lo, hi])
-            context = load_context(con)
+            context = load_context(con, tf=False)  # clustered again, nothing scored
             if context is None:
                 raise StoreError("the store is empty: ingest records first")
             comps = con.execute(

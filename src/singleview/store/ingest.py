@@ -23,6 +23,7 @@ from ..sources.records import record_hash
 from .context import MatchContext
 from .db import has_table, read_records, write_frame
 from .graph import Scope, no_removed, recluster, with_keys
+from .persist import load_tf
 
 __all__ = ["BOOKKEEPING", "Folded", "content_hash", "drop_records", "fold_in", "score_records"]
 
@@ -140,6 +141,8 @@ def score_records(
     record_keys = both["record_key"].to_numpy(dtype=np.int64)
     is_touched = np.isin(record_keys, touched_keys)
     features = context.features(both.drop(columns=list(BOOKKEEPING)))
+    if context.model.tf_sizes_:  # read without its term frequencies: those of these values
+        load_tf(con, context, features)
     by_key = np.argsort(record_keys)
     all_keys = pd.concat([own, shared], ignore_index=True)
     at = np.searchsorted(

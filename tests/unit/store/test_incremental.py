@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -114,3 +116,53 @@ def test_broad_blocks_left_out_at_training_stay_out(
         ]
         part = keys[keys["rule"] == index]
         assert list(zip(part["position"], part["key"], strict=True)) == kept
+
+
+def test_a_batch_scored_with_its_own_term_frequencies_scores_as_with_whole_tables(
+    tmp_path: Path, synthetic: SyntheticData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ingest reads the term-frequency rows of the values its records hold, not the
+    whole tables: every edge it writes has the probability the whole tables give (values
+    the tables lack get the same floor, from the whole table's size)."""
+    import shutil
+
+    from singleview.store import core, ingest, persist
+
+    rng = np.random.default_rng(11)
+    half = {k: rng.random(len(f)) < 0.5 for k, f in synthetic.frames.items()}
+    first = {k: f[half[k]] for k, f in synthetic.frames.items()}
+    second = {k: f[~half[k]] for k, f in synthetic.frames.items()}
+    trained = tmp_path / "trained.duckdb"
+    with sv.IdentityStore(trained) as store:
+        store.ingest(sources(first))
+    shutil.copy(trained, tmp_path / "whole.duckdb")
+    shutil.copy(trained, tmp_path / "partial.duckdb")
+
+    partial: list[tuple[int, int]] = []  # (rows read, rows in the whole tables)
+    real_load_tf = persist.load_tf
+
+    def spy(con: duckdb.DuckDBPyConnection, context: object, features: object) -> None:
+        real_load_tf(con, context, features)  # type: ignore[arg-type]
+        model = context.model  # type: ignore[attr-defined]
+        partial.append((sum(len(t) for t in model.tf_.values()), sum(model.tf_sizes_.values())))
+
+    monkeypatch.setattr(ingest, "load_tf", spy)
+    with sv.IdentityStore(tmp_path / "partial.duckdb") as store:
+        store.ingest(sources(second))
+    real_load_context = persist.load_context
+    monkeypatch.setattr(
+        core,
+        "load_context",
+        lambda con, tf=True: real_load_context(con),  # whole tables
+    )
+    with sv.IdentityStore(tmp_path / "whole.duckdb") as store:
+        store.ingest(sources(second))
+
+    assert len(partial) == 1 and 0 < partial[0][0] < partial[0][1]
+    query = "SELECT a, b, probability, disagreement FROM edges ORDER BY a, b"
+    with duckdb.connect(str(tmp_path / "partial.duckdb")) as con:
+        got = con.execute(query).df()
+    with duckdb.connect(str(tmp_path / "whole.duckdb")) as con:
+        want = con.execute(query).df()
+    assert len(got) > 0
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
