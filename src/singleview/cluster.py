@@ -41,8 +41,9 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._arrays import factorize_ints, row_chunks, unique_inverse
-from .constraints import Constraints, Tracker
+from ._arrays import factorize_ints, row_chunks
+from .agglomerate import Helper, agglomerate_split
+from .constraints import Constraints
 from .settings import DEFAULT_DISAGREEMENT_WEIGHT
 
 __all__ = [
@@ -100,95 +101,6 @@ def customer_ids(anchors: np.ndarray, source: pd.Series, source_id: pd.Series) -
         source_id.astype("object").to_numpy()[unique_anchors],
     )
     return np.asarray(ids[inverse], dtype=object)
-
-
-def _agglomerate(
-    left: np.ndarray,
-    right: np.ndarray,
-    *,
-    log_odds: np.ndarray,
-    against: np.ndarray,
-    links: np.ndarray,
-    forced: np.ndarray,
-    constraints: Constraints | None,
-    max_size: int | None,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Constrained merging over the pairs of the rebuilt components: the records the pairs
-    touch (ascending), each one's root, and how many merges the cannot-link rules refused.
-
-    ``links``: rows of the pairs that may merge, strongest first.  ``against``: weighted
-    disagreement per pair (<= 0), summed between clusters as they grow.  ``constraints``:
-    the cannot-link rules, checked over the growing clusters (:class:`Tracker`);
-    ``max_size``: no merge past this many records.  A link with no disagreement against it
-    merges (whatever its log-odds: it passed the threshold); a forced pair merges whatever
-    the rest says.
-
-    Records are numbered ``0..m`` among the touched ones, so the union-find and the
-    cluster tables are Python lists, not dictionaries keyed by record position.
-    """
-    nodes, local = unique_inverse(np.concatenate([left, right]))
-    lefts, rights = local[: len(left)].tolist(), local[len(left) :].tolist()
-    againsts = against.tolist()
-    between: list[dict[int, float] | None] = [None] * len(nodes)
-    for a, b, d in zip(lefts, rights, againsts, strict=True):
-        if d < 0.0:
-            table = between[a]
-            if table is None:
-                table = between[a] = {}
-            table[b] = table.get(b, 0.0) + d
-            table = between[b]
-            if table is None:
-                table = between[b] = {}
-            table[a] = table.get(a, 0.0) + d
-    parent = list(range(len(nodes)))
-    size = [1] * len(nodes)
-    tracker = Tracker(constraints, nodes) if constraints is not None else None
-
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while x != root:  # path compression
-            parent[x], x = root, parent[x]
-        return root
-
-    odds, force = log_odds.tolist(), forced.tolist()
-    for row in links.tolist():
-        ra, rb = find(lefts[row]), find(rights[row])
-        if ra == rb:
-            continue
-        # The link's own disagreement is already in its log-odds: count the others'.
-        table_a, table_b = between[ra], between[rb]
-        others = (0.0 if table_a is None else table_a.get(rb, 0.0)) - againsts[row]
-        merged = size[ra] + size[rb]
-        if not force[row] and (
-            (others < -1e-9 and odds[row] + others <= 0.0)
-            or (max_size is not None and merged > max_size)
-            or (tracker is not None and tracker.conflict(ra, rb))
-        ):
-            continue
-        # Fold the smaller neighbour table into the larger one.
-        if len(table_a or ()) < len(table_b or ()):
-            ra, rb, table_a, table_b = rb, ra, table_b, table_a
-        if table_b is not None:
-            if table_a is None:
-                table_a = between[ra] = {}
-            for other, d in table_b.items():
-                if other == ra:
-                    continue
-                table_a[other] = table_a.get(other, 0.0) + d
-                table = between[other]
-                assert table is not None  # tables are symmetric: other's holds rb
-                table.pop(rb, None)
-                table[ra] = table.get(ra, 0.0) + d
-            table_a.pop(rb, None)
-            between[rb] = None
-        parent[rb] = ra
-        size[ra] = merged
-        if tracker is not None:
-            tracker.merge(ra, rb)
-    roots = np.fromiter((find(x) for x in range(len(nodes))), dtype=np.int64, count=len(nodes))
-    return nodes, nodes[roots], 0 if tracker is None else tracker.refused
 
 
 def weak_below(bits: float) -> float:
@@ -339,6 +251,7 @@ def guarded_components(
     max_size: int | None = None,
     split_below: float = 0.0,
     anchors: np.ndarray | None = None,
+    helper: Helper | None = None,
 ) -> tuple[np.ndarray, int]:
     """Anchor per record after the over-merge guard, and how many components it rebuilt.
 
@@ -350,7 +263,8 @@ def guarded_components(
     whose minimum cut (summed log-odds of the links across it) is below this many bits,
     with two or more records on each side, is cut there, again and again (0: never).
     ``anchors``: the components of the links (pairs at or above ``threshold``) when the
-    caller has them already (see :func:`within_components`).
+    caller has them already (see :func:`within_components`).  ``helper``: a process that
+    agglomerates half of the rebuilt components (:mod:`singleview.agglomerate`).
 
     Only pairs inside one component of the links count: the others can be left out.
     """
@@ -398,9 +312,11 @@ def guarded_components(
     order = np.lexsort((sub_right, sub_left, -sub_p))
     links = order[is_link[order]]
     must = np.zeros(len(rows), dtype=bool) if forced is None else forced[rows]
-    nodes, roots, refused = _agglomerate(
+    nodes, roots, refused = agglomerate_split(
         sub_left,
         sub_right,
+        anchors[sub_left],
+        helper=helper,
         log_odds=log_odds,
         against=against,
         links=links,

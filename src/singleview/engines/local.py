@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from .._arrays import TextColumn, locate_pairs
 from .._process import release_free_memory
+from ..agglomerate import start_helper
 from ..autoconfig import (
     DISTINGUISH,
     FAMILY,
@@ -347,6 +348,8 @@ class LocalEngine:
                             features, compared, model, link_within=link_within, training=training
                         )
                 del grown
+            # Started now, so its imports are done by the time the guard needs it.
+            helper = start_helper(len(records))
             with timer.stage("score"):
                 scored = score_pairs(
                     features,
@@ -405,7 +408,10 @@ class LocalEngine:
                 max_size=guard.max_cluster_size,
                 split_below=settings.split_below_bits,
                 anchors=anchors,
+                helper=helper,
             )
+            if helper is not None:
+                helper.close()
             timer.stats["components_rebuilt"] = rebuilt
             ids = customer_ids(anchors, records["source"], records["source_id"])
             clusters = pd.DataFrame(
