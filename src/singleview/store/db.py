@@ -26,6 +26,7 @@ an operation runs; an open that meets another process's lock is retried until th
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import time
@@ -235,18 +236,31 @@ def read_records(
     """Stored records (``record_key`` and bookkeeping columns first) in canonical order."""
     if not table_columns(con, "records"):
         return pd.DataFrame()
-    frame = con.execute(
-        f"SELECT * FROM records {where} ORDER BY source, source_id", params or []
-    ).df()
-    for column in MULTI_VALUED_FIELDS:
-        if column in frame:
-            frame[column] = [tuple(v) if v is not None else () for v in frame[column]]
+    table: pa.Table = con.sql(
+        f"SELECT * FROM records {where} ORDER BY source, source_id", params=params or []
+    ).to_arrow_table()
+    # Read as Arrow: text becomes pandas text without a Python string per value on
+    # pandas 3, and list columns become tuples in one pass over their flat values.
+    lists = [c for c in MULTI_VALUED_FIELDS if c in table.column_names]
+    frame: pd.DataFrame = table.drop_columns(lists).to_pandas()
+    for column in lists:
+        frame[column] = pd.Series(_tuples(table.column(column)), index=frame.index, dtype=object)
+    frame = frame[table.column_names]
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
             frame[column] = frame[column].astype("datetime64[ns]")
         elif frame[column].dtype == object and column not in MULTI_VALUED_FIELDS:
             frame[column] = frame[column].where(frame[column].notna(), None)
     return frame
+
+
+def _tuples(column: pa.ChunkedArray) -> list[tuple[object, ...]]:
+    """A list column as one tuple per row (a missing list: the empty tuple)."""
+    lists = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    flat = iter(lists.flatten().to_pylist())
+    # Lengths as flatten() counts them: a missing list holds no value, whatever its offsets.
+    lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy().tolist()
+    return [tuple(itertools.islice(flat, n)) for n in lengths]
 
 
 def compact(path: Path) -> None:
