@@ -21,7 +21,7 @@ it is done with that source, so this process puts the first sources together whi
 workers still clean the last.
 Unlike ``multiprocessing``, it never imports the caller's ``__main__`` (an ETL script
 without an ``if __name__ == "__main__"`` guard is safe) and never forks a process that may
-hold DuckDB, Spark or rapidfuzz threads.  Its start-up costs about two seconds of imports,
+hold DuckDB, Spark or rapidfuzz threads.  Its start-up costs about half a second of imports,
 so :func:`worker_count` uses workers only when the files hold enough rows to repay it.
 """
 
@@ -208,11 +208,16 @@ class _Worker:
             thread.start()
         stdin = self._process.stdin
         assert stdin is not None
-        try:
-            stdin.write(payload)
-            stdin.close()
-        except BrokenPipeError:  # it died at start: reported by outcome()
-            pass
+
+        def send() -> None:  # the worker reads it once its imports are done
+            try:
+                stdin.write(payload)
+                stdin.close()
+            except OSError:  # it died at start: reported by outcome()
+                pass
+
+        self._threads.append(threading.Thread(target=send, daemon=True))
+        self._threads[-1].start()
 
     def _read(self) -> None:
         stdout = self._process.stdout
@@ -311,7 +316,7 @@ def load_all(
             logger.warning("load: a source cannot be sent to a worker (%s); loading here", error)
             return [_serial(source, compact) for source in sources]
         # This process is one of the ``workers``: it cleans the batches it claims while
-        # the others start (a worker's imports take about a second) and run, and its
+        # the others start (a worker's imports take about half a second) and run, and its
         # batches are not sent through a pipe.
         claims = Claims(folder)
         started = [_Worker(payload, everything) for _ in range(workers - 1)]
