@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ._process import usable_cpus
 from .blocking import BlockLimit, count_pairs
 from .comparisons import Comparison
 from .features import Features
@@ -206,21 +208,29 @@ def choose_blocking(
     def fits(rule: Sequence[str]) -> bool:
         return all(summary.usable(key, link_within=link_within) for key in rule)
 
-    def cost(rule: Sequence[str]) -> int:
-        return summary.rule_pairs(rule, link_within=link_within, max_block_size=max_block_size)
-
     rules: list[tuple[str, ...]] = [
         (c,) for c in summary.columns() if c.startswith(ID_PREFIX) and fits((c,))
     ]
     rules += [rule for rule in _BLOCKING if fits(rule)]
     if not rules and fits(("full_name",)):
         rules.append(("full_name",))
+    optional = [rule for rule in (*_BROAD_BLOCKING, *_WIDE_BLOCKING) if fits(rule)]
+    cost = dict(
+        zip(
+            [*rules, *optional],
+            _rule_pairs(
+                summary,
+                [*rules, *optional],
+                link_within=link_within,
+                max_block_size=max_block_size,
+            ),
+            strict=True,
+        )
+    )
     budget = pairs_per_record * summary.n
-    spent = sum(cost(rule) for rule in rules)
-    for rule in (*_BROAD_BLOCKING, *_WIDE_BLOCKING):
-        if not fits(rule):
-            continue
-        pairs = cost(rule)
+    spent = sum(cost[rule] for rule in rules)
+    for rule in optional:
+        pairs = cost[rule]
         if spent + pairs <= budget:
             rules.append(rule)
             spent += pairs
@@ -228,6 +238,32 @@ def choose_blocking(
             logger.info("blocking rule %s skipped: %d pairs over the budget", rule, pairs)
     logger.info("zero-config blocking: %d rules, at most %d pairs", len(rules), spent)
     return rules
+
+
+#: Records from which zero configuration counts the pairs of its candidate blocking rules in
+#: one thread per CPU (sorting and hashing integer codes release the GIL).
+THREADED_COUNT_FROM = 100_000
+
+
+def _rule_pairs(
+    summary: FieldSummary,
+    rules: Sequence[tuple[str, ...]],
+    *,
+    link_within: bool,
+    max_block_size: int | BlockLimit,
+) -> list[int]:
+    """:meth:`FieldSummary.rule_pairs` of each rule: side by side in threads for a
+    :class:`FeatureSummary` of :data:`THREADED_COUNT_FROM` records or more (their keys are
+    built already: ``fits`` asked for them), one by one otherwise."""
+
+    def pairs(rule: tuple[str, ...]) -> int:
+        return summary.rule_pairs(rule, link_within=link_within, max_block_size=max_block_size)
+
+    threads = usable_cpus() if summary.n >= THREADED_COUNT_FROM else 1
+    if not isinstance(summary, FeatureSummary) or threads < 2 or len(rules) < 2:
+        return [pairs(rule) for rule in rules]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(pairs, rules))
 
 
 def block_limit(settings: Settings) -> BlockLimit:

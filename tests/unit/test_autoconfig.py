@@ -30,3 +30,22 @@ def test_broad_rules_are_used_while_within_the_budget() -> None:
     tight = choose_blocking(features, link_within=True, pairs_per_record=5, max_block_size=10**6)
     assert ("email_key",) in tight  # always: it picks out few records at any scale
     assert ("city", "first_name_key") not in tight  # ~20,000 pairs > 5 per record
+
+
+def test_rule_pairs_counted_in_threads_choose_the_same_rules(monkeypatch) -> None:
+    """From THREADED_COUNT_FROM records the candidate rules' pairs are counted side by
+    side in threads: the same counts, so the same rules, as one by one."""
+    from singleview import autoconfig
+
+    features = _features(400)
+    for budget in (5, 60, 1000):
+        monkeypatch.setattr(autoconfig, "THREADED_COUNT_FROM", 10**9)
+        alone = choose_blocking(
+            features, link_within=True, pairs_per_record=budget, max_block_size=10**6
+        )
+        monkeypatch.setattr(autoconfig, "THREADED_COUNT_FROM", 0)
+        monkeypatch.setattr(autoconfig, "usable_cpus", lambda: 2)
+        threaded = choose_blocking(
+            features, link_within=True, pairs_per_record=budget, max_block_size=10**6
+        )
+        assert threaded == alone
