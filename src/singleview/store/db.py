@@ -242,7 +242,10 @@ def read_records(
     # Read as Arrow: text becomes pandas text without a Python string per value on
     # pandas 3, and list columns become tuples in one pass over their flat values.
     lists = [c for c in MULTI_VALUED_FIELDS if c in table.column_names]
-    frame: pd.DataFrame = table.drop_columns(lists).to_pandas()
+    # One chunk per column: DuckDB hands over a batch of rows at a time, and Arrow-backed
+    # text in hundreds of chunks makes every later row selection slow (a lookup takes its
+    # candidates' rows from a million stored ones).
+    frame: pd.DataFrame = table.drop_columns(lists).combine_chunks().to_pandas()
     for column in lists:
         frame[column] = pd.Series(_tuples(table.column(column)), index=frame.index, dtype=object)
     frame = frame[table.column_names]
