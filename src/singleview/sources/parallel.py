@@ -182,6 +182,10 @@ def _work(stdin: BinaryIO, stdout: BinaryIO) -> None:
     stdout.flush()
 
 
+#: Seconds a worker whose output broke off is given to exit by itself before it is killed.
+_EXIT_WAIT = 5.0
+
+
 class _Worker:
     """A child worker process and what it has sent so far.  Its output is read by a
     thread as it comes (a full pipe would stop the worker), its error output by another."""
@@ -281,16 +285,23 @@ class _Worker:
         return code
 
     def _fail(self) -> NoReturn:
+        stopped = False
+        try:  # its output cannot be read any further: a live worker would block writing it
+            self._process.wait(timeout=_EXIT_WAIT)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            stopped = True
         code = self._close()
-        if code != 0:
+        if code != 0 and not stopped:
             tail = self._stderr.decode(errors="replace").strip().splitlines()[-1:]
             raise SourceError(
                 f"sources {self._names}: the worker process loading them failed "
                 f"(exit {code}): {' '.join(tail)}"
             )
-        # Exit 0 but a cut-off result: something else wrote to or closed the pipe.
+        # A cut-off result: something else wrote to or closed the pipe.
+        how = "was stopped" if stopped else "ended normally"
         raise SourceError(
-            f"sources {self._names}: the worker process loading them ended normally but its "
+            f"sources {self._names}: the worker process loading them {how} but its "
             f"result could not be read ({self._broken!r})"
         ) from self._broken
 

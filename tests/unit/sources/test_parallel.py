@@ -244,6 +244,32 @@ def test_a_worker_that_dies_is_a_clear_error(
         load_all(_sources(files), workers=2)
 
 
+def test_a_worker_whose_output_breaks_off_is_stopped_not_waited_for(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker whose output cannot be read (seen under py-spy) but which goes on writing
+    would block on the full pipe for ever: it is stopped and a SourceError says so."""
+    import subprocess
+    import sys
+
+    from singleview.errors import SourceError
+
+    real_popen = subprocess.Popen
+    garbage = (
+        "import sys; sys.stdin.buffer.read(); out = sys.stdout.buffer; "
+        "out.write(b'not a pickle'); out.flush()\n"
+        "while True: out.write(bytes(65536)); out.flush()"
+    )
+
+    def babbling(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        return real_popen([sys.executable, "-c", garbage], **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(subprocess, "Popen", babbling)
+    monkeypatch.setattr(parallel, "_EXIT_WAIT", 0.5)
+    with pytest.raises(SourceError, match="was stopped but its result could not be read"):
+        load_all(_sources(files), workers=2)
+
+
 def test_each_source_is_gathered_once_the_workers_sent_it(
     files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
