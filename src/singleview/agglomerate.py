@@ -17,11 +17,13 @@ done here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pickle
 import subprocess
 import sys
 import threading
+import weakref
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -163,6 +165,11 @@ class Helper:
             )
         except OSError as error:
             logger.warning("agglomeration helper not started (%s): all done here", error)
+        self._finalizer = (
+            weakref.finalize(self, _end, self._process)
+            if self._process is not None
+            else weakref.finalize(self, lambda: None)
+        )
 
     def submit(self, problem: dict[str, Any]) -> None:
         """Send ``problem`` (the keyword arguments of :func:`agglomerate`) to the process;
@@ -198,20 +205,25 @@ class Helper:
         return answer
 
     def close(self) -> None:
-        """End the process (it exits on its own once its stdin closes)."""
-        process = self._process
-        if process is None:
-            return
-        if self._writer is None and process.stdin is not None:
-            process.stdin.close()  # never used: it reads nothing and exits
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        """End the process (it exits on its own once its stdin closes).  Also done when
+        the helper is dropped unclosed (a run that failed between starting and using it)."""
+        self._finalizer()
         self._process = None
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """Close a helper process's stdin (unless its writer has), wait for it (killed after
+    5 s) and close its output."""
+    if process.stdin is not None and not process.stdin.closed:
+        with contextlib.suppress(OSError):  # unused, or a write cut short: it reads EOF
+            process.stdin.close()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 def agglomerate_split(

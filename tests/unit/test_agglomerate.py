@@ -104,3 +104,15 @@ def test_a_helper_is_started_for_large_runs_with_a_second_cpu(
     helper = start_helper(agglomerate.HELPER_FROM_RECORDS)
     assert helper is not None
     helper.close()
+
+
+def test_a_helper_dropped_unclosed_ends_its_process() -> None:
+    """A run that fails between starting its helper and using it leaves no process."""
+    import gc
+
+    helper = Helper()
+    process = helper._process
+    assert process is not None
+    del helper
+    gc.collect()
+    assert process.poll() is not None and process.returncode == 0

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from .._arrays import TextColumn, locate_pairs
 from .._process import release_free_memory
-from ..agglomerate import start_helper
+from ..agglomerate import Helper, start_helper
 from ..autoconfig import (
     DISTINGUISH,
     FAMILY,
@@ -294,6 +294,7 @@ class LocalEngine:
                 features.forget(pair_stages)
 
         model: FellegiSunter | None = None
+        helper: Helper | None = None  # started before scoring when the guard may use it
         pairs_out: pd.DataFrame | Deferred = empty_pairs()
         pair_left = pair_right = np.empty(0, dtype=np.int64)
         pair_probability = np.empty(0, dtype=np.float64)
