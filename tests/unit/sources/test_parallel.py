@@ -196,29 +196,34 @@ def test_load_workers_is_validated() -> None:
         sv.Settings(load_workers=0)
 
 
+def _workers_run(monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    """Every worker process started from here on runs ``script`` (``python -c``) instead."""
+    import subprocess
+    import sys
+
+    real_popen = subprocess.Popen
+
+    def popen(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        return real_popen([sys.executable, "-c", script], **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+
+
 def test_a_cut_off_worker_result_is_a_clear_error(
     files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker that exits 0 with a truncated result (seen under a profiler attached to
     the workers) raises a SourceError naming the sources, not a bare UnpicklingError."""
-    import subprocess
-    import sys
-
     from singleview.errors import SourceError
 
-    real_popen = subprocess.Popen
     # The real worker, with the second half of everything it writes cut off.
-    halved = (
+    _workers_run(
+        monkeypatch,
         "import subprocess, sys; "
         "out = subprocess.run([sys.executable, '-m', 'singleview.sources.parallel'], "
         "stdin=sys.stdin, capture_output=True).stdout; "
-        "sys.stdout.buffer.write(out[: len(out) // 2])"
+        "sys.stdout.buffer.write(out[: len(out) // 2])",
     )
-
-    def cut_off(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
-        return real_popen([sys.executable, "-c", halved], **kwargs)  # type: ignore[call-overload,no-any-return]
-
-    monkeypatch.setattr(subprocess, "Popen", cut_off)
     with pytest.raises(SourceError, match="could not be read") as raised:
         load_all(_sources(files), workers=2)
     assert "'crm'" in str(raised.value)
@@ -228,18 +233,12 @@ def test_a_worker_that_dies_is_a_clear_error(
     files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker killed before it sends anything: a SourceError with its exit code."""
-    import subprocess
-    import sys
-
     from singleview.errors import SourceError
 
-    real_popen = subprocess.Popen
-    dies = "import sys; sys.stdin.buffer.read(); sys.stderr.write('out of memory\\n'); sys.exit(9)"
-
-    def dying(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
-        return real_popen([sys.executable, "-c", dies], **kwargs)  # type: ignore[call-overload,no-any-return]
-
-    monkeypatch.setattr(subprocess, "Popen", dying)
+    _workers_run(
+        monkeypatch,
+        "import sys; sys.stdin.buffer.read(); sys.stderr.write('out of memory\\n'); sys.exit(9)",
+    )
     with pytest.raises(SourceError, match=r"failed \(exit 9\): out of memory"):
         load_all(_sources(files), workers=2)
 
@@ -249,22 +248,14 @@ def test_a_worker_whose_output_breaks_off_is_stopped_not_waited_for(
 ) -> None:
     """A worker whose output cannot be read (seen under py-spy) but which goes on writing
     would block on the full pipe for ever: it is stopped and a SourceError says so."""
-    import subprocess
-    import sys
-
     from singleview.errors import SourceError
 
-    real_popen = subprocess.Popen
-    garbage = (
+    _workers_run(
+        monkeypatch,
         "import sys; sys.stdin.buffer.read(); out = sys.stdout.buffer; "
         "out.write(b'not a pickle'); out.flush()\n"
-        "while True: out.write(bytes(65536)); out.flush()"
+        "while True: out.write(bytes(65536)); out.flush()",
     )
-
-    def babbling(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
-        return real_popen([sys.executable, "-c", garbage], **kwargs)  # type: ignore[call-overload,no-any-return]
-
-    monkeypatch.setattr(subprocess, "Popen", babbling)
     monkeypatch.setattr(parallel, "_EXIT_WAIT", 0.5)
     with pytest.raises(SourceError, match="was stopped but its result could not be read"):
         load_all(_sources(files), workers=2)
