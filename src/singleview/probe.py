@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._arrays import KEY_CHUNK, lex_order, pair_keys, row_chunks, split_keys
+from ._arrays import lex_order, pair_keys, split_keys
 from .blocking import BlockLimit, Candidates, as_limit, block, plan_rule, rule_name
 from .features import Features
 
@@ -144,6 +144,22 @@ def _new_pairs(
     return _missing_from(known, keys), stats
 
 
+def _merged(
+    known: np.ndarray, found_by: np.ndarray, new: np.ndarray, index: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``new`` pair keys merged into ``known`` (both ascending, disjoint) in one pass, not
+    sorted again, and ``found_by`` (the rule of each known pair) with ``index`` put in at
+    the same places."""
+    slots = np.searchsorted(known, new) + np.arange(len(new))
+    old = np.ones(len(known) + len(new), dtype=bool)
+    old[slots] = False
+    keys = np.empty(len(old), dtype=known.dtype)
+    keys[slots], keys[old] = new, known
+    rules = np.empty(len(old), dtype=found_by.dtype)
+    rules[slots], rules[old] = index, found_by
+    return keys, rules
+
+
 def probe_rules(
     features: Features,
     base: Candidates,
@@ -170,7 +186,9 @@ def probe_rules(
     n = max(features.n, 1)
     rng = np.random.default_rng(random_state)
     known = pair_keys(base.left, base.right, n)  # ascending, grows with each rule kept
-    kept: list[tuple[np.ndarray, int]] = []  # (the pairs a kept rule adds, its index)
+    # Each known pair's rule, side by side with ``known``: the base's, then each kept
+    # rule's index inserted where its pairs go (the sets are disjoint).
+    found_by = np.asarray(base.rule, dtype=np.int16)
     rows = []
     for index in range(first_optional, len(rules)):
         rule = rules[index]
@@ -218,19 +236,8 @@ def probe_rules(
         stats_row |= {"probed_pairs": probed, "link_rate": rate, "used": used}
         rows.append(stats_row)
         if used and new is not None:
-            # Both ascending and disjoint: merged in one pass, not sorted again.
-            known = np.insert(known, np.searchsorted(known, new), new)
-            kept.append((new, index))
-    # Each pair's rule: the base's, or the kept rule that added it (the sets are disjoint).
-    found_by = np.empty(len(known), dtype=np.int16)
-    for part in row_chunks(len(base.left), KEY_CHUNK):
-        at = np.searchsorted(known, pair_keys(base.left[part], base.right[part], n))
-        found_by[at] = base.rule[part]
-    new = None  # the last rule's pairs: nothing below needs them
-    while kept:
-        added, index = kept.pop()
-        found_by[np.searchsorted(known, added)] = index
-        del added
+            known, found_by = _merged(known, found_by, new, index)
+        new = None  # nothing below needs a rule's pairs once they are in ``known``
     keys = known
     core = base.stats.iloc[:first_optional].assign(
         probed_pairs=base.stats["new_pairs"].iloc[:first_optional], link_rate=np.nan, used=True

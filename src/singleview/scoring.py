@@ -7,6 +7,7 @@ computed once per pair and can be carried over when the candidate set grows.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,6 +92,22 @@ def grow_levels(
     return Compared(candidates.left, candidates.right, grown)
 
 
+def _agreements(
+    features: Features, training: Sequence[Sequence[str]], left: np.ndarray, right: np.ndarray
+) -> list[np.ndarray]:
+    """:func:`~singleview.blocking.agree` of each training key list on the pairs: side by
+    side in threads from :data:`THREADED_FROM` pairs (gathering and comparing codes release
+    the GIL).  The keys are coded here first, so no two threads build the same one."""
+    threads = min(usable_cpus(), len(training)) if len(left) >= THREADED_FROM else 1
+    if threads < 2:
+        return [agree(features, keys, left, right) for keys in training]
+    for keys in training:
+        for key in keys:
+            features[key]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda keys: agree(features, keys, left, right), training))
+
+
 def fit_compared(
     features: Features,
     compared: Compared,
@@ -109,14 +126,14 @@ def fit_compared(
     sessions = [
         TrainingSession(
             keys=tuple(keys),
-            mask=agree(features, keys, left, right) & untaught,
+            mask=mask & untaught,
             excluded=frozenset(
                 k
                 for k, c in enumerate(model.comparisons)
                 if any(c.column in base_columns(key) for key in keys)
             ),
         )
-        for keys in training
+        for keys, mask in zip(training, _agreements(features, training, left, right), strict=True)
     ]
     model.fit(
         features, compared.levels, link_within=link_within, sessions=sessions, pairs=(left, right)

@@ -139,3 +139,16 @@ def test_a_broad_rule_adding_many_pairs_must_link_more_of_them() -> None:
     assert wide.set_index("rule").loc["city", "used"]  # not a broad rule: the plain rate
     kept = _probe(features, rules, max_block_size=broad, min_yield=0.001, yield_scale=pairs)
     assert kept.stats.set_index("rule").loc["city", "used"]  # within the scale: as before
+
+
+def test_each_pair_names_the_first_kept_rule_that_finds_it_as_blocking_would() -> None:
+    # Two probed rules kept one after the other: the labels merged into the base's must
+    # be those of blocking with all three rules at once (first rule finding a pair).
+    features = _features(90)
+    rules = [("last_name",), ("postcode",), ("city",)]
+    got = _probe(features, rules, min_yield=0.0)
+    assert got.stats["used"].all()
+    whole = block(features, rules, link_within=True, max_block_size=1000)
+    assert np.array_equal(got.left, whole.left)
+    assert np.array_equal(got.right, whole.right)
+    assert np.array_equal(got.rule, whole.rule)

@@ -239,3 +239,21 @@ def test_term_frequencies_of_the_fitted_features_are_read_in_order_like_a_search
     changed = model.tf_[column].iloc[1:]
     assert not model._tf_in_order(column, features[column].values, changed)
     assert not model._tf_in_order(column, features[column].values.copy(), model.tf_[column])
+
+
+def test_training_agreements_in_threads_are_those_of_one_thread(
+    fake_result: sv.Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, features, compared = _random_compared(fake_result, 4000, seed=5)
+    left, right = compared.left, compared.right
+    training = [("email",), ("phone",), ("last_name", "dob"), ("postcode", "first_name")]
+    monkeypatch.setattr(scoring, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(scoring, "THREADED_FROM", 1)
+    threaded = scoring._agreements(features, training, left, right)
+    monkeypatch.setattr(scoring, "THREADED_FROM", 10**9)
+    alone = scoring._agreements(features, training, left, right)
+    assert len(threaded) == len(alone) == len(training)
+    for got, want, keys in zip(threaded, alone, training, strict=True):
+        assert np.array_equal(got, want)
+        assert np.array_equal(want, agree(features, keys, left, right))
+    assert any(mask.any() for mask in alone)
