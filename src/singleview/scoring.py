@@ -48,8 +48,8 @@ class Compared:
     levels: np.ndarray
 
     def take(self, rows: np.ndarray) -> Compared:
-        """The pairs at ``rows``."""
-        return Compared(self.left[rows], self.right[rows], self.levels[rows])
+        """The pairs at ``rows`` (positions, not a mask)."""
+        return Compared(self.left[rows], self.right[rows], self.levels.take(rows, axis=0))
 
 
 def compare_pairs(
@@ -140,6 +140,29 @@ def fit_compared(
     )
 
 
+def _shared_codes(
+    features: Features,
+    model: FellegiSunter,
+    comparisons: list[int],
+    left: np.ndarray,
+    right: np.ndarray,
+) -> dict[int, np.ndarray]:
+    """Each term-frequency comparison's shared value codes of the pairs (see
+    :meth:`~singleview.comparisons.Comparison.shared_codes`): side by side in threads from
+    :data:`THREADED_FROM` pairs (gathering and comparing codes release the GIL)."""
+
+    def shared(k: int) -> np.ndarray:
+        return model.comparisons[k].shared_codes(features, left, right)
+
+    threads = min(usable_cpus(), len(comparisons)) if len(left) >= THREADED_FROM else 1
+    if threads < 2:
+        return {k: shared(k) for k in comparisons}
+    for k in comparisons:
+        features[model.comparisons[k].column]  # coded here: no two threads build one
+    with ThreadPoolExecutor(threads) as pool:
+        return dict(zip(comparisons, pool.map(shared, comparisons), strict=True))
+
+
 def _scored_chunks(
     features: Features, compared: Compared, model: FellegiSunter
 ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, np.ndarray]]:
@@ -154,7 +177,7 @@ def _scored_chunks(
             tables[k] = table
     for rows in row_chunks(len(compared.left), SCORE_PAIRS_CHUNK):
         left, right = compared.left[rows], compared.right[rows]
-        shared = {k: model.comparisons[k].shared_codes(features, left, right) for k in tables}
+        shared = _shared_codes(features, model, list(tables), left, right)
         yield (
             rows,
             *model.score_with_disagreement(
@@ -239,7 +262,7 @@ def score_pairs(
         probability=probability,
         disagreement=against,
         forced=forced,
-        levels=compared.levels[kept],
+        levels=compared.levels.take(kept, axis=0),  # faster than levels[kept]
     )
 
 
