@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 __all__ = [
     "TextColumn",
+    "any_present",
     "as_arrow_text",
     "count_values",
     "explode_tuples",
@@ -157,6 +158,15 @@ def locate_pairs(
         unsorted[order] = found
         found = unsorted
     return found
+
+
+def any_present(codes: np.ndarray) -> np.ndarray:
+    """Rows of a codes matrix (``-1``: missing) holding at least one code: one column at a
+    time, about 10x faster than ``(codes >= 0).any(axis=1)`` over a few columns."""
+    present: np.ndarray = codes[:, 0] >= 0
+    for slot in range(1, codes.shape[1]):
+        present |= codes[:, slot] >= 0
+    return present
 
 
 def count_values(values: np.ndarray, size: int, mask: np.ndarray | None = None) -> np.ndarray:

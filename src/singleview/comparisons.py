@@ -40,7 +40,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from ._arrays import row_chunks
+from ._arrays import any_present, row_chunks
 from .errors import ConfigError
 from .features import Coded, Features
 from .levels import LABELS, M_PRIORS, U_PRIORS
@@ -64,9 +64,7 @@ class _Pair:
         return [(self.left[:, i], self.right[:, j]) for i in range(width) for j in range(width)]
 
     def missing(self) -> np.ndarray:
-        return np.asarray(
-            ~((self.left >= 0).any(axis=1) & (self.right >= 0).any(axis=1)), dtype=bool
-        )
+        return np.asarray(~(any_present(self.left) & any_present(self.right)), dtype=bool)
 
 
 def _levels(pair: _Pair, rules: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:

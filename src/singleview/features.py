@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from ._arrays import as_arrow_text, explode_tuples
+from ._arrays import any_present, as_arrow_text, explode_tuples
 from .errors import ConfigError
 from .normalise import email_key
 
@@ -54,7 +54,7 @@ class Coded:
 
     def present(self) -> np.ndarray:
         """Boolean mask of records with at least one value."""
-        return np.asarray((self.codes >= 0).any(axis=1), dtype=bool)
+        return any_present(self.codes)
 
     def derive(self, fn: Callable[[pd.Series], pd.Series]) -> Coded:
         """A new field made by applying ``fn`` to the Series of distinct values at once."""

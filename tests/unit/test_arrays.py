@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import singleview._arrays as arrays
 from singleview._arrays import (
+    any_present,
     explode_tuples,
     factorize_ints,
     inverse_permutation,
@@ -164,3 +165,11 @@ def test_sorted_codes_as_a_column_holds_the_same_values(values: list[str]) -> No
 @given(st.permutations(list(range(12))))
 def test_inverse_permutation_is_argsort_of_a_permutation(order: list[int]) -> None:
     assert inverse_permutation(np.array(order)).tolist() == np.argsort(order).tolist()
+
+
+def test_any_present_is_any_code_in_the_row() -> None:
+    rng = np.random.default_rng(4)
+    for width in (1, 2, 4):
+        codes = rng.integers(-1, 2, (500, width)).astype(np.int32)
+        codes[:50] = -1  # rows with nothing
+        assert np.array_equal(any_present(codes), (codes >= 0).any(axis=1))
