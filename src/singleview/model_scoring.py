@@ -264,7 +264,9 @@ class Scoring:
             chunks = [rows[i : i + SCORE_CHUNK] for i in range(0, len(rows), SCORE_CHUNK)]
 
             def one(chunk: np.ndarray) -> None:
-                weight[chunk], against[chunk] = self._summed(levels[chunk], part_of(chunk))
+                weight[chunk], against[chunk] = self._summed(
+                    levels.take(chunk, axis=0), part_of(chunk)
+                )
 
             threads = min(usable_cpus(), len(chunks))
             if threads > 1:

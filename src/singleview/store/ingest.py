@@ -134,10 +134,10 @@ def score_records(
     ).df()
     write_frame(con, "block_keys", own)
     neighbour_keys = np.unique(shared["record_key"].to_numpy(dtype=np.int64))
-    with_keys(con, neighbour_keys, "_neighbours")
-    neighbours = read_records(con, "WHERE record_key IN (SELECT record_key FROM _neighbours)")
-    both = pd.concat([touched, neighbours], ignore_index=True) if len(neighbours) else touched
-    both = both.sort_values(["source", "source_id"], ignore_index=True)
+    # The batch is stored already: read back with its neighbours, in canonical order (one
+    # sort inside DuckDB, not a concatenation and a sort of text columns here).
+    with_keys(con, np.concatenate([touched_keys, neighbour_keys]), "_both")
+    both = read_records(con, "WHERE record_key IN (SELECT record_key FROM _both)")
     record_keys = both["record_key"].to_numpy(dtype=np.int64)
     is_touched = np.isin(record_keys, touched_keys)
     features = context.features(both.drop(columns=list(BOOKKEEPING)))
@@ -173,7 +173,7 @@ def score_records(
     logger.info(
         "store: %d records scored against %d neighbours: %d pairs",
         len(touched),
-        len(neighbours),
+        len(neighbour_keys),
         len(left),
     )
     return len(left), {int(row[0]) for row in comps}
