@@ -83,7 +83,8 @@ def resolve(
         threshold = settings.threshold
     if not 0.0 < float(threshold) < 1.0:
         raise ConfigError("threshold must be a probability strictly between 0 and 1")
-    from .engines.local import LocalEngine, check_sources
+    from .engines.loading import check_sources
+    from .engines.local import LocalEngine
 
     check_sources(sources)  # not a list of sources: a ConfigError, before anything reads it
     if engine is None:

@@ -11,7 +11,7 @@ import pytest
 
 import singleview as sv
 from singleview.datasets import generate
-from singleview.engines.local import combine
+from singleview.engines.loading import combine
 from singleview.engines.spark.frames import to_spark
 from singleview.engines.spark.matching import (
     ShippedContext,

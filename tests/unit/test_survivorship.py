@@ -77,7 +77,7 @@ def test_a_full_name_beats_an_initial_from_a_more_trusted_source() -> None:
 def test_fields_chosen_in_threads_equal_those_chosen_one_by_one(monkeypatch) -> None:
     import singleview.survivorship as survivorship
     from singleview.datasets import generate
-    from singleview.engines.local import combine
+    from singleview.engines.loading import combine
 
     data = generate(1_500, random_state=11)
     records, _, _, _, priority = combine(data.sources())
@@ -126,7 +126,7 @@ def test_a_field_missing_everywhere_gives_missing_values_and_no_provenance() -> 
 
 def test_profiles_do_not_depend_on_row_order_on_generated_sources() -> None:
     from singleview.datasets import generate
-    from singleview.engines.local import combine
+    from singleview.engines.loading import combine
 
     records, _, _, _, priority = combine(generate(800, random_state=5).sources())
     rng = np.random.default_rng(1)

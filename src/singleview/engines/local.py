@@ -15,8 +15,6 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .._arrays import TextColumn, locate_pairs
 from .._process import release_free_memory
@@ -24,18 +22,11 @@ from ..agglomerate import Helper, start_helper
 from ..autoconfig import (
     DISTINGUISH,
     FAMILY,
-    OPTIONAL_BLOCKING,
     block_limit,
-    choose_blocking,
-    choose_comparisons,
-    choose_groups,
-    choose_training,
 )
 from ..blocking import Candidates, block
 from ..cluster import customer_ids, guarded_components, within_components
-from ..comparisons import Comparison
 from ..constraints import Guard, check_unique_sources
-from ..errors import ConfigError
 from ..features import Features, build_features
 from ..generic import drop_generic_values
 from ..handles import names_from_email
@@ -43,7 +34,7 @@ from ..labels import label_positions
 from ..model import FellegiSunter
 from ..probe import probe_rules
 from ..result import Deferred, Result
-from ..schema import MULTI_VALUED_FIELDS, empty_issues, empty_quarantine
+from ..schema import empty_issues, empty_quarantine
 from ..scoring import (
     compare_pairs,
     fit_compared,
@@ -54,82 +45,15 @@ from ..scoring import (
 )
 from ..settings import Settings
 from ..sources import Source
-from ..sources.parallel import load_all, worker_count
-from ..sources.records import text_column
 from ..survivorship import build_profiles
+from .choices import MIN_PROBE_PAIRS, check_names, choose, probe_plan, with_probe_columns
+from .loading import Loaded, combine
 from .pairs import empty_pairs, pairs_frame
 from .timing import STAGES, StageTimer
 
-__all__ = ["STAGES", "LocalEngine", "check_sources", "combine"]
+__all__ = ["STAGES", "LocalEngine"]
 
 logger = logging.getLogger(__name__)
-
-#: Fewer tight candidate pairs than this are too few to fit the probe's model on.
-MIN_PROBE_PAIRS = 1000
-
-
-#: Records, quarantine, issues, rows in per source, survivorship priority per source.
-Loaded = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, int], dict[str, int]]
-
-
-def check_sources(sources: Sequence[Source]) -> None:
-    """Raise :class:`ConfigError` unless ``sources`` is a non-empty list of uniquely named
-    sources."""
-    if not isinstance(sources, Sequence) or isinstance(sources, str | bytes) or not sources:
-        raise ConfigError("resolve() needs a non-empty list of sources")
-    names: list[str] = []
-    for position, source in enumerate(sources):
-        if not isinstance(source, Source):
-            raise ConfigError(
-                f"sources[{position}] is a {type(source).__name__}, not a "
-                "Source; wrap a DataFrame in sv.FrameSource(...)"
-            )
-        if source.name in names:
-            raise ConfigError(f"two sources are named {source.name!r}; names must be unique")
-        names.append(source.name)
-
-
-def combine(sources: Sequence[Source], *, workers: int | None = 1) -> Loaded:
-    """Load every source (in ``workers`` processes; None: as many as pay, see
-    :func:`~singleview.sources.parallel.worker_count`); records in canonical order,
-    quarantine, issues, rows in, priority."""
-    check_sources(sources)
-    loaded = load_all(sources, worker_count(sources, workers), compact=True)
-    rows_in = {
-        s.name: len(n.records) + len(n.quarantine) for s, n in zip(sources, loaded, strict=True)
-    }
-    priority = {s.name: s.options.priority for s in sources}
-    # Canonical order: by source name, then source id (unique within a source).
-    frames = sorted(
-        ((s.name, n.records) for s, n in zip(sources, loaded, strict=True) if len(n.records)),
-        key=lambda pair: pair[0],
-    )
-    if frames:
-        records = pd.concat([_by_id(f) for _, f in frames], ignore_index=True, sort=False)
-    else:
-        records = loaded[0].records.iloc[0:0]
-    # Multi-valued columns hold a tuple in every row: load() checked each batch.
-    for column in records.columns:
-        if records[column].dtype == object and column not in MULTI_VALUED_FIELDS:
-            values = records[column].to_numpy()
-            if pd.isna(values).any():  # NaN from a source without this column, an adapter's
-                records[column] = text_column(values, records.index)
-    quarantine = pd.concat([empty_quarantine(), *(n.quarantine for n in loaded)], ignore_index=True)
-    issues = pd.concat([empty_issues(), *(n.issues for n in loaded)], ignore_index=True)
-    return records, quarantine, issues, rows_in, priority
-
-
-def _by_id(records: pd.DataFrame) -> pd.DataFrame:
-    """One source's records sorted by source id (text, unique, never missing) by code
-    point, as Python compares strings: Arrow's sort on UTF-8 bytes gives that order."""
-    values = records["source_id"].to_numpy(dtype=object)
-    try:  # a lone surrogate (UnicodeError) or other non-text: Python's sort
-        order = np.asarray(pc.sort_indices(pa.array(values, type=pa.large_string())))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
-        order = np.argsort(values, kind="stable")
-    if np.array_equal(order, np.arange(len(order))):
-        return records
-    return records.iloc[order]
 
 
 class LocalEngine:
@@ -241,48 +165,20 @@ class LocalEngine:
             )
             features = build_features(match_records, inferred)
             timer.stats["names_from_email"] = int(inferred.sum())
-            comparisons = (
-                [Comparison(c.column, c.kind, c.tf_adjust) for c in settings.comparisons]
-                if settings.comparisons is not None
-                else choose_comparisons(features, link_within=link_within)
-            )
-            rules = (
-                list(settings.blocking)
-                if settings.blocking is not None
-                else choose_blocking(
-                    features,
-                    link_within=link_within,
-                    pairs_per_record=settings.pairs_per_record,
-                    max_block_size=limit,
-                )
-            )
-            rules += [r for r in settings.rules if r not in rules]
-            groups = (
-                list(settings.groups)
-                if settings.groups is not None
-                else choose_groups(features, comparisons)
-            )
-            training = (
-                list(settings.training)
-                if settings.training is not None
-                else choose_training(features, link_within=link_within)
-            )
-            for column in [c.column for c in comparisons] + [k for r in rules for k in r]:
-                features[column]  # unknown names fail here, before any work
+            choices = choose(features, settings, link_within=link_within)
+            check_names(features, choices)
+            comparisons, _, groups, training = choices
             # What zero configuration tried and chose against is not held from here on, nor
             # (after blocking and the probe) the keys only blocking read.
             pair_stages = [c.column for c in comparisons]
             pair_stages += [k for keys in [*training, *settings.rules] for k in keys]
-            features.forget(pair_stages + [k for rule in rules for k in rule])
+            features.forget(pair_stages + [k for rule in choices.rules for k in rule])
         # Broad zero-config rules must show, by a sampled probe, that they find matches.
-        optional = [r for r in rules if settings.blocking is None and r in OPTIONAL_BLOCKING]
-        core = [r for r in rules if r not in optional]
-        rules = core + optional
-        probing = bool(optional) and settings.min_rule_yield > 0 and bool(comparisons)
+        rules, n_core, probing = probe_plan(choices, settings)
         with timer.stage("blocking"):
             candidates = block(
                 features,
-                core if probing else rules,
+                rules[:n_core] if probing else rules,
                 link_within=link_within,
                 max_block_size=limit,
             )
@@ -326,7 +222,7 @@ class LocalEngine:
                     candidates,
                     model,
                     rules=rules,
-                    first_optional=len(core),
+                    first_optional=n_core,
                     timer=timer,
                     settings=settings,
                     link_within=link_within,
@@ -385,7 +281,7 @@ class LocalEngine:
                 pair_left, pair_right = candidates.left[inside], candidates.right[inside]
                 del scored, inside, compared
         n_candidates = len(candidates)
-        blocking_stats = _with_probe_columns(candidates.stats)
+        blocking_stats = with_probe_columns(candidates.stats)
         del candidates
         timer.stats["candidate_pairs"] = n_candidates
         # Every string-valued field compared for every candidate pair (the compare stage).
@@ -492,10 +388,3 @@ def _use_labels(
     if len(left):
         model.set_labels(compare_pairs(features, model, left[match], right[match]).levels)
     return {"pairs": len(left), "matches": int(match.sum())}
-
-
-def _with_probe_columns(stats: pd.DataFrame) -> pd.DataFrame:
-    """Blocking stats with the probe's columns (rules used without a probe: all used)."""
-    if "used" in stats.columns:
-        return stats
-    return stats.assign(probed_pairs=stats["new_pairs"], link_rate=np.nan, used=True)

@@ -26,7 +26,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..engines.local import LocalEngine, combine
+from ..engines.loading import combine
+from ..engines.local import LocalEngine
 from ..errors import ConfigError, StoreError
 from ..schema import DELETED_REASON
 from ..settings import Settings

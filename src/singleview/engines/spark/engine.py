@@ -31,16 +31,10 @@ import pandas as pd
 from ...autoconfig import (
     DISTINGUISH,
     FAMILY,
-    OPTIONAL_BLOCKING,
     block_limit,
     candidate_rules,
-    choose_blocking,
-    choose_comparisons,
-    choose_groups,
-    choose_training,
 )
 from ...blocking import rule_name
-from ...comparisons import Comparison
 from ...constraints import Guard, check_unique_sources
 from ...features import build_features
 from ...generic import remove_values
@@ -48,7 +42,8 @@ from ...model import FellegiSunter
 from ...settings import Settings
 from ...sources import Source
 from ...store.context import MatchContext
-from ..local import MIN_PROBE_PAIRS, check_sources, combine
+from ..choices import MIN_PROBE_PAIRS, check_names, choose, probe_plan, with_probe_columns
+from ..loading import check_sources, combine
 from ..timing import StageTimer
 from .fitting import FitCache, compare_candidates, label_levels, spark_fit_stats
 from .frames import POSITION, arrow_ready, to_canonical, to_spark
@@ -209,11 +204,6 @@ class SparkEngine:
             shipped = ShippedContext(self.spark, base)
             summary = SparkSummary(records, shipped, n)
         timer.stats["names_from_email"] = summary.inferred
-        comparisons = (
-            [Comparison(c.column, c.kind, c.tf_adjust) for c in settings.comparisons]
-            if settings.comparisons is not None
-            else choose_comparisons(summary, link_within=link_within)
-        )
         weighed = (
             [tuple(r) for r in settings.blocking]
             if settings.blocking is not None
@@ -229,38 +219,17 @@ class SparkEngine:
                 max_block_size=block_limit(settings),
             )
         summary.rule_keys = keyed
-        rules = (
-            [tuple(r) for r in settings.blocking]
-            if settings.blocking is not None
-            else choose_blocking(
-                summary,
-                link_within=link_within,
-                pairs_per_record=settings.pairs_per_record,
-                max_block_size=block_limit(settings),
-            )
+        choices = choose(summary, settings, link_within=link_within)
+        comparisons, _, groups, training = choices
+        check_names(
+            build_features(
+                to_canonical(pd.DataFrame({c: pd.Series(dtype=object) for c in record_columns}))
+            ),
+            choices,
         )
-        rules += [tuple(r) for r in settings.rules if tuple(r) not in rules]
-        groups = (
-            list(settings.groups)
-            if settings.groups is not None
-            else choose_groups(summary, comparisons)
-        )
-        training = (
-            [tuple(t) for t in settings.training]
-            if settings.training is not None
-            else choose_training(summary, link_within=link_within)
-        )
-        probe = build_features(
-            to_canonical(pd.DataFrame({c: pd.Series(dtype=object) for c in record_columns}))
-        )
-        for column in [c.column for c in comparisons] + [k for r in rules for k in r]:
-            probe[column]  # unknown names fail here, before any work
-        optional = [r for r in rules if settings.blocking is None and r in OPTIONAL_BLOCKING]
-        core = [r for r in rules if r not in optional]
-        rules = core + optional
-        probing = bool(optional) and settings.min_rule_yield > 0 and bool(comparisons)
+        rules, n_core, probing = probe_plan(choices, settings)
         with timer.stage("blocking"):
-            blocked = core if probing else rules
+            blocked = rules[:n_core] if probing else rules
             candidates = self.checkpoint(keyed_pairs(keyed, rules, blocked, link_within))
             n_candidates = candidates.count()
             if probing and n_candidates < MIN_PROBE_PAIRS:
@@ -327,7 +296,7 @@ class SparkEngine:
                     model=model,
                     base=base,
                     rules=rules,
-                    first_optional=len(core),
+                    first_optional=n_core,
                     timer=timer,
                     settings=settings,
                     training=training,
@@ -479,7 +448,7 @@ def block_stats(
         ],
     )
     frame["new_pairs"] = frame["new_pairs"].astype(np.int64)
-    return frame.assign(probed_pairs=frame["new_pairs"], link_rate=np.nan, used=True)
+    return with_probe_columns(frame)
 
 
 def _applied(records: DataFrame, guard: Guard) -> list[str]:
