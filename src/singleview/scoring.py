@@ -6,9 +6,10 @@ computed once per pair and can be carried over when the candidate set grows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -30,6 +31,9 @@ __all__ = [
     "scores_at",
 ]
 
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Pairs compared at once.
 COMPARE_CHUNK = 2_000_000
@@ -92,20 +96,25 @@ def grow_levels(
     return Compared(candidates.left, candidates.right, grown)
 
 
+def _side_by_side(work: Callable[[T], R], items: Sequence[T], pairs: int) -> list[R]:
+    """``work`` of each item, in threads (one per CPU) from :data:`THREADED_FROM` pairs:
+    the work gathers and compares codes, which release the GIL.  The caller codes the
+    features the work reads first, so no two threads build the same one."""
+    threads = min(usable_cpus(), len(items)) if pairs >= THREADED_FROM else 1
+    if threads < 2:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(work, items))
+
+
 def _agreements(
     features: Features, training: Sequence[Sequence[str]], left: np.ndarray, right: np.ndarray
 ) -> list[np.ndarray]:
-    """:func:`~singleview.blocking.agree` of each training key list on the pairs: side by
-    side in threads from :data:`THREADED_FROM` pairs (gathering and comparing codes release
-    the GIL).  The keys are coded here first, so no two threads build the same one."""
-    threads = min(usable_cpus(), len(training)) if len(left) >= THREADED_FROM else 1
-    if threads < 2:
-        return [agree(features, keys, left, right) for keys in training]
+    """:func:`~singleview.blocking.agree` of each training key list on the pairs."""
     for keys in training:
         for key in keys:
             features[key]
-    with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(lambda keys: agree(features, keys, left, right), training))
+    return _side_by_side(lambda keys: agree(features, keys, left, right), training, len(left))
 
 
 def fit_compared(
@@ -148,19 +157,13 @@ def _shared_codes(
     right: np.ndarray,
 ) -> dict[int, np.ndarray]:
     """Each term-frequency comparison's shared value codes of the pairs (see
-    :meth:`~singleview.comparisons.Comparison.shared_codes`): side by side in threads from
-    :data:`THREADED_FROM` pairs (gathering and comparing codes release the GIL)."""
-
-    def shared(k: int) -> np.ndarray:
-        return model.comparisons[k].shared_codes(features, left, right)
-
-    threads = min(usable_cpus(), len(comparisons)) if len(left) >= THREADED_FROM else 1
-    if threads < 2:
-        return {k: shared(k) for k in comparisons}
+    :meth:`~singleview.comparisons.Comparison.shared_codes`)."""
     for k in comparisons:
-        features[model.comparisons[k].column]  # coded here: no two threads build one
-    with ThreadPoolExecutor(threads) as pool:
-        return dict(zip(comparisons, pool.map(shared, comparisons), strict=True))
+        features[model.comparisons[k].column]
+    found = _side_by_side(
+        lambda k: model.comparisons[k].shared_codes(features, left, right), comparisons, len(left)
+    )
+    return dict(zip(comparisons, found, strict=True))
 
 
 def _scored_chunks(
