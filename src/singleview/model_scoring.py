@@ -190,32 +190,41 @@ class Scoring:
     def _household(self, contrib: np.ndarray, known: np.ndarray) -> np.ndarray:
         """Pairs where a ``distinguish`` column disagrees and no ``family`` column does."""
         columns = [c.column for c in self.comparisons]
-        tell = [columns.index(c) for c in self.distinguish if c in columns]
-        if not tell:
-            return np.zeros(len(contrib), dtype=bool)
-        differ = (known[:, tell] & (contrib[:, tell] < 0)).any(axis=1)
-        kin = [columns.index(c) for c in self.family if c in columns]
-        if kin:
-            differ &= (known[:, kin] & (contrib[:, kin] > 0)).all(axis=1)
-        return np.asarray(differ, dtype=bool)
+        differ = np.zeros(len(contrib), dtype=bool)
+        # Column by column (as below): NumPy reduces short rows slowly.
+        for k in [columns.index(c) for c in self.distinguish if c in columns]:
+            differ |= known[:, k] & (contrib[:, k] < 0)
+        for k in [columns.index(c) for c in self.family if c in columns]:
+            differ &= known[:, k] & (contrib[:, k] > 0)
+        return differ
 
     def counted(self, contrib: np.ndarray, known: np.ndarray) -> np.ndarray:
         """Which contributions count: all, except inside a group, where only one does, and
-        none that agrees when the household rule holds (see the class docstring)."""
-        mask = known.copy()
+        none that agrees when the household rule holds (see the class docstring).
+
+        In a group the one that counts is the highest known contribution when it is
+        positive, else the lowest; the first column of the group wins a tie."""
+        mask = np.array(known, order="F")
         differ = self._household(contrib, known)
+        household = bool(differ.any())
         for group in self._group_indices():
-            sub = contrib[:, group]
-            sub_known = known[:, group]
-            high = np.where(sub_known, sub, -np.inf)
-            low = np.where(sub_known, sub, np.inf)
-            agree = high.max(axis=1) > 0
-            chosen = np.where(agree, high.argmax(axis=1), low.argmin(axis=1))
-            mask[:, group] = False
-            rows = np.flatnonzero(sub_known.any(axis=1))
-            mask[rows, np.asarray(group)[chosen[rows]]] = True
-            if differ.any():
-                mask[:, group] &= ~(differ[:, None] & (sub > 0))
+            high = np.where(known[:, group[0]], contrib[:, group[0]], -np.inf)
+            low = np.where(known[:, group[0]], contrib[:, group[0]], np.inf)
+            top = np.zeros(len(contrib), dtype=np.intp)
+            bottom = np.zeros(len(contrib), dtype=np.intp)
+            present = known[:, group[0]].copy()
+            for j, k in enumerate(group[1:], start=1):
+                value = contrib[:, k]
+                higher = known[:, k] & (value > high)
+                high[higher], top[higher] = value[higher], j
+                lower = known[:, k] & (value < low)
+                low[lower], bottom[lower] = value[lower], j
+                present |= known[:, k]
+            chosen = np.where(high > 0, top, bottom)
+            for j, k in enumerate(group):
+                mask[:, k] = present & (chosen == j)
+                if household:
+                    mask[:, k] &= ~(differ & (contrib[:, k] > 0))
         return mask
 
     def score(
