@@ -78,3 +78,24 @@ def fake_1000() -> tuple[list[sv.FrameSource], pd.DataFrame]:
         {"source": "fake", "source_id": frame["unique_id"], "entity_id": frame["cluster"]}
     )
     return [source], truth
+
+
+def crowded_records(n: int, *, surnames: int = 97, dob: bool = False) -> pd.DataFrame:
+    """``n`` canonical records of one source in few big blocks: two first names, two cities,
+    ``surnames`` surnames, a distinct e-mail each (the tight rule finds no pair) and, with
+    ``dob``, 50 dates of birth.  Zero configuration has broad rules to weigh on them."""
+    frame = pd.DataFrame(
+        {
+            "source": "s",
+            "source_id": [f"{i:05d}" for i in range(n)],
+            "first_name": ["anna" if i % 2 else "bob" for i in range(n)],
+            "last_name": [f"name{i % surnames}" for i in range(n)],
+            "city": ["london" if i % 3 else "leeds" for i in range(n)],
+            "email": [(f"p{i}@x.com",) for i in range(n)],
+            "phone": [()] * n,
+        }
+    )
+    if dob:
+        days = pd.to_timedelta([i % 50 for i in range(n)], "D")
+        frame.insert(4, "dob", pd.to_datetime("1980-01-01") + days)
+    return frame

@@ -8,9 +8,14 @@ import ctypes.util
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import pyarrow as pa
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def peak_mib() -> int | None:
@@ -28,6 +33,18 @@ def usable_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def side_by_side(work: Callable[[T], R], items: Sequence[T], *, threaded: bool) -> list[R]:
+    """``work(item)`` of each item, in order: in threads (one per usable CPU, at most one
+    per item) when ``threaded``, here one by one otherwise.  For work whose heavy part
+    releases the GIL (NumPy, Arrow, rapidfuzz); the caller builds any shared state the
+    work reads lazily first, so no two threads build it."""
+    threads = min(usable_cpus(), len(items)) if threaded else 1
+    if threads < 2:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(work, items))
 
 
 @functools.cache

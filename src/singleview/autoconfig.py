@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ._process import usable_cpus
+from ._process import side_by_side
 from .blocking import BlockLimit, count_pairs
 from .comparisons import Comparison
 from .features import Features
@@ -259,11 +258,8 @@ def _rule_pairs(
     def pairs(rule: tuple[str, ...]) -> int:
         return summary.rule_pairs(rule, link_within=link_within, max_block_size=max_block_size)
 
-    threads = usable_cpus() if summary.n >= THREADED_COUNT_FROM else 1
-    if not isinstance(summary, FeatureSummary) or threads < 2 or len(rules) < 2:
-        return [pairs(rule) for rule in rules]
-    with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(pairs, rules))
+    threaded = isinstance(summary, FeatureSummary) and summary.n >= THREADED_COUNT_FROM
+    return side_by_side(pairs, list(rules), threaded=threaded)
 
 
 def block_limit(settings: Settings) -> BlockLimit:

@@ -6,15 +6,13 @@ computed once per pair and can be carried over when the candidate set grows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
 from ._arrays import row_chunks
-from ._process import usable_cpus
+from ._process import side_by_side, usable_cpus
 from .blocking import Candidates, agree
 from .comparisons import compare_all
 from .features import Features, base_columns
@@ -31,9 +29,6 @@ __all__ = [
     "scores_at",
 ]
 
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 #: Pairs compared at once.
 COMPARE_CHUNK = 2_000_000
@@ -96,25 +91,20 @@ def grow_levels(
     return Compared(candidates.left, candidates.right, grown)
 
 
-def _side_by_side(work: Callable[[T], R], items: Sequence[T], pairs: int) -> list[R]:
-    """``work`` of each item, in threads (one per CPU) from :data:`THREADED_FROM` pairs:
-    the work gathers and compares codes, which release the GIL.  The caller codes the
-    features the work reads first, so no two threads build the same one."""
-    threads = min(usable_cpus(), len(items)) if pairs >= THREADED_FROM else 1
-    if threads < 2:
-        return [work(item) for item in items]
-    with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(work, items))
-
-
 def _agreements(
     features: Features, training: Sequence[Sequence[str]], left: np.ndarray, right: np.ndarray
 ) -> list[np.ndarray]:
-    """:func:`~singleview.blocking.agree` of each training key list on the pairs."""
+    """:func:`~singleview.blocking.agree` of each training key list on the pairs: side by
+    side in threads from :data:`THREADED_FROM` pairs (gathering and comparing codes release
+    the GIL)."""
     for keys in training:
         for key in keys:
             features[key]
-    return _side_by_side(lambda keys: agree(features, keys, left, right), training, len(left))
+    return side_by_side(
+        lambda keys: agree(features, keys, left, right),
+        training,
+        threaded=len(left) >= THREADED_FROM,
+    )
 
 
 def fit_compared(
@@ -157,11 +147,13 @@ def _shared_codes(
     right: np.ndarray,
 ) -> dict[int, np.ndarray]:
     """Each term-frequency comparison's shared value codes of the pairs (see
-    :meth:`~singleview.comparisons.Comparison.shared_codes`)."""
+    :meth:`~singleview.comparisons.Comparison.shared_codes`), side by side as above."""
     for k in comparisons:
         features[model.comparisons[k].column]
-    found = _side_by_side(
-        lambda k: model.comparisons[k].shared_codes(features, left, right), comparisons, len(left)
+    found = side_by_side(
+        lambda k: model.comparisons[k].shared_codes(features, left, right),
+        comparisons,
+        threaded=len(left) >= THREADED_FROM,
     )
     return dict(zip(comparisons, found, strict=True))
 

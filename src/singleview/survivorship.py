@@ -13,7 +13,6 @@ taken from.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -33,7 +32,7 @@ from ._arrays import (
     take_text,
     text_rank,
 )
-from ._process import release_free_memory, usable_cpus
+from ._process import release_free_memory, side_by_side
 from .schema import MULTI_VALUED_FIELDS, NAME_FIELDS
 from .settings import SurvivorshipSettings
 
@@ -285,13 +284,7 @@ def build_profiles(
     # integers and Arrow takes release the GIL); each writes only its own columns.
     # The columns are read here, not in the threads (pandas 2 caches them on the frame).
     own = [(f, records[f]) for f in fields if f not in group]
-    threads = usable_cpus() if len(records) >= THREADED_FROM else 1
-    if threads > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(lambda item: survive(*item), own))
-    else:
-        for item in own:
-            survive(*item)
+    side_by_side(lambda item: survive(*item), own, threaded=len(records) >= THREADED_FROM)
     release_free_memory()  # what the threads' allocators hold, before the address's columns
 
     if group:

@@ -1,26 +1,14 @@
 from __future__ import annotations
 
-import pandas as pd
-
 from singleview.autoconfig import choose_blocking
 from singleview.features import build_features
+from tests.datasets import crowded_records
 
 
 def _features(n: int):
     # Two cities and two first names: "city & first name sound" makes ~n^2/8
     # pairs, the e-mail rule none.
-    frame = pd.DataFrame(
-        {
-            "source": "s",
-            "source_id": [f"{i:05d}" for i in range(n)],
-            "first_name": ["anna" if i % 2 else "bob" for i in range(n)],
-            "last_name": [f"name{i % 97}" for i in range(n)],
-            "city": ["london" if i % 3 else "leeds" for i in range(n)],
-            "email": [(f"p{i}@x.com",) for i in range(n)],
-            "phone": [()] * n,
-        }
-    )
-    return build_features(frame)
+    return build_features(crowded_records(n))
 
 
 def test_broad_rules_are_used_while_within_the_budget() -> None:
@@ -35,7 +23,7 @@ def test_broad_rules_are_used_while_within_the_budget() -> None:
 def test_rule_pairs_counted_in_threads_choose_the_same_rules(monkeypatch) -> None:
     """From THREADED_COUNT_FROM records the candidate rules' pairs are counted side by
     side in threads: the same counts, so the same rules, as one by one."""
-    from singleview import autoconfig
+    from singleview import _process, autoconfig
 
     features = _features(400)
     for budget in (5, 60, 1000):
@@ -44,7 +32,7 @@ def test_rule_pairs_counted_in_threads_choose_the_same_rules(monkeypatch) -> Non
             features, link_within=True, pairs_per_record=budget, max_block_size=10**6
         )
         monkeypatch.setattr(autoconfig, "THREADED_COUNT_FROM", 0)
-        monkeypatch.setattr(autoconfig, "usable_cpus", lambda: 2)
+        monkeypatch.setattr(_process, "usable_cpus", lambda: 2)
         threaded = choose_blocking(
             features, link_within=True, pairs_per_record=budget, max_block_size=10**6
         )

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import singleview as sv
-from singleview import scoring
+from singleview import _process, scoring
 from singleview._arrays import locate_pairs
 from singleview.blocking import agree, block
 from singleview.features import Features
@@ -125,6 +125,7 @@ def test_threads_give_what_one_thread_gives(
 
     def run(threads: int) -> tuple:
         monkeypatch.setattr(scoring, "usable_cpus", lambda: threads)
+        monkeypatch.setattr(_process, "usable_cpus", lambda: threads)
         monkeypatch.setattr(model_module, "usable_cpus", lambda: threads)
         monkeypatch.setattr(model_scoring, "usable_cpus", lambda: threads)
         monkeypatch.setattr(scoring, "THREADED_FROM", 1)
@@ -247,7 +248,7 @@ def test_training_agreements_in_threads_are_those_of_one_thread(
     _, features, compared = _random_compared(fake_result, 4000, seed=5)
     left, right = compared.left, compared.right
     training = [("email",), ("phone",), ("last_name", "dob"), ("postcode", "first_name")]
-    monkeypatch.setattr(scoring, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(_process, "usable_cpus", lambda: 2)
     monkeypatch.setattr(scoring, "THREADED_FROM", 1)
     threaded = scoring._agreements(features, training, left, right)
     monkeypatch.setattr(scoring, "THREADED_FROM", 10**9)

@@ -75,6 +75,7 @@ def test_a_full_name_beats_an_initial_from_a_more_trusted_source() -> None:
 
 
 def test_fields_chosen_in_threads_equal_those_chosen_one_by_one(monkeypatch) -> None:
+    import singleview._process as _process
     import singleview.survivorship as survivorship
     from singleview.datasets import generate
     from singleview.engines.loading import combine
@@ -87,7 +88,7 @@ def test_fields_chosen_in_threads_equal_those_chosen_one_by_one(monkeypatch) -> 
     monkeypatch.setattr(survivorship, "THREADED_FROM", 10**9)
     alone = build_profiles(records, customer, priority, settings)
     monkeypatch.setattr(survivorship, "THREADED_FROM", 1)
-    monkeypatch.setattr(survivorship, "usable_cpus", lambda: 4)
+    monkeypatch.setattr(_process, "usable_cpus", lambda: 4)
     threaded = build_profiles(records, customer, priority, settings)
     pd.testing.assert_frame_equal(alone, threaded)
     assert len(alone) == len(np.unique(customer))

@@ -8,22 +8,11 @@ from singleview.engines.choices import check_names, choose, probe_plan, with_pro
 from singleview.errors import ConfigError
 from singleview.features import build_features
 from singleview.settings import Settings
+from tests.datasets import crowded_records
 
 
 def _features(n: int = 300):
-    frame = pd.DataFrame(
-        {
-            "source": "s",
-            "source_id": [f"{i:05d}" for i in range(n)],
-            "first_name": ["anna" if i % 2 else "bob" for i in range(n)],
-            "last_name": [f"name{i % 37}" for i in range(n)],
-            "city": ["london" if i % 3 else "leeds" for i in range(n)],
-            "dob": pd.to_datetime("1980-01-01") + pd.to_timedelta([i % 50 for i in range(n)], "D"),
-            "email": [(f"p{i}@x.com",) for i in range(n)],
-            "phone": [()] * n,
-        }
-    )
-    return build_features(frame)
+    return build_features(crowded_records(n, surnames=37, dob=True))
 
 
 def test_zero_configuration_chooses_what_settings_leave_open() -> None:
