@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._arrays import as_arrow_text
-from ._process import usable_cpus
+from ._process import side_by_side
 from .em import pattern_index
 from .errors import NotFittedError
 from .model_parts import ExactValues
@@ -277,13 +276,7 @@ class Scoring:
                     levels.take(chunk, axis=0), part_of(chunk)
                 )
 
-            threads = min(usable_cpus(), len(chunks))
-            if threads > 1:
-                with ThreadPoolExecutor(threads) as pool:
-                    list(pool.map(one, chunks))
-            else:
-                for chunk in chunks:
-                    one(chunk)
+            side_by_side(one, chunks, threaded=True)
         weight += self.prior_weight if prior is None else prior
         probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
         return weight, probability, against

@@ -127,7 +127,6 @@ def test_threads_give_what_one_thread_gives(
         monkeypatch.setattr(scoring, "usable_cpus", lambda: threads)
         monkeypatch.setattr(_process, "usable_cpus", lambda: threads)
         monkeypatch.setattr(model_module, "usable_cpus", lambda: threads)
-        monkeypatch.setattr(model_scoring, "usable_cpus", lambda: threads)
         monkeypatch.setattr(scoring, "THREADED_FROM", 1)
         monkeypatch.setattr(model_scoring, "SCORE_CHUNK", 3_000)  # several chunks
         monkeypatch.setattr(model_module, "LEVELS_THREADED_FROM", 1)
