@@ -1,7 +1,7 @@
 """Which broad blocking rules earn their pairs: a sampled probe of their link rate.
 
 Broad rules (a name sound, name prefixes, a name in a city, a date of birth alone) are there
-for true pairs whose every tight key has a typo.  Whether such pairs exist depends on the
+for true pairs whose every tight key has a typo. Whether such pairs exist depends on the
 data: on Splink's fake_1000 one pair in three that ``city & last_name_key`` adds is a match;
 on a million-record customer base the same rule adds millions of pairs and no match at all.
 A budget on pair counts cannot tell these apart; a model can.
@@ -9,13 +9,16 @@ A budget on pair counts cannot tell these apart; a model can.
 The probe fits the model on the tight rules' pairs, then takes each broad rule in turn,
 draws a seeded random sample of the pairs it would add, scores them, and keeps the rule when
 the share that would link (match probability at or above the threshold) reaches
-``min_rule_yield``.  Pairs below the threshold change no cluster, so a rule that adds a
-million pairs of probability 0.001 adds cost and no customers.  A broad rule (one with the
-broad block limit, used at every scale) that would add more than ``yield_scale_pairs``
-pairs must reach a rate raised in proportion (:func:`required_yield`): its pairs are the
-work it adds.  The wide single-key rules fit the pair budget on small data only, where
-pairs cost little, and keep the plain rate.  Pairs a kept rule adds are then
-compared in full and the model is fitted again on all of them.
+``min_rule_yield``. The sample holds ``probe_pairs`` pairs the rule would *add* (drawn
+larger where most of its pairs are candidates already), and a rate within two standard
+errors of its bar is measured again on a sample four times larger: a rule adding millions of
+pairs is not kept or dropped on the luck of a few links. Pairs below the threshold change no
+cluster, so a rule that adds a million pairs of probability 0.001 adds cost and no
+customers. A broad rule (one with the broad block limit, used at every scale) that would add
+more than ``yield_scale_pairs`` pairs must reach a rate raised in proportion
+(:func:`required_yield`): its pairs are the work it adds. The wide single-key rules fit the
+pair budget on small data only, where pairs cost little, and keep the plain rate. Pairs a
+kept rule adds are then compared in full and the model is fitted again on all of them.
 """
 
 from __future__ import annotations
@@ -31,12 +34,23 @@ from ._arrays import lex_order, pair_keys, split_keys
 from .blocking import BlockLimit, Candidates, as_limit, block, plan_rule, rule_name
 from .features import Features
 
-__all__ = ["PROBE_PAIRS", "draw_block_pairs", "probe_rules", "required_yield"]
+__all__ = [
+    "MAX_SAMPLE_GROWTH",
+    "PROBE_PAIRS",
+    "draw_block_pairs",
+    "probe_rules",
+    "regrown_draw",
+    "remeasured",
+    "required_yield",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Pairs scored per broad rule to estimate its match rate.
 PROBE_PAIRS = 20_000
+#: A probe draws at most this many times its sample: to find enough pairs a rule would
+#: add among those it shares with kept rules, and to measure again a rate near its bar.
+MAX_SAMPLE_GROWTH = 4
 
 
 def required_yield(min_yield: float, pairs: int, scale: int) -> float:
@@ -63,6 +77,33 @@ def _missing_from(known: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return np.asarray(keys[_missing_mask(known, keys)])
 
 
+class _RuleBlocks:
+    """A rule's blocks, ready for pairs to be drawn from them without making the others."""
+
+    def __init__(
+        self, features: Features, rule: Sequence[str], *, max_block_size: int | BlockLimit
+    ) -> None:
+        rows, groups, stats = plan_rule(
+            features, rule, link_within=True, max_block_size=max_block_size
+        )
+        order = lex_order([groups, rows])
+        self.rows, groups = rows[order], groups[order]
+        self.starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(rows) else rows
+        self.sizes = np.diff(np.append(self.starts, len(rows))).astype(np.int64)
+        self.stats: dict[str, int] = stats
+
+    def draw(self, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+        """``size`` distinct pairs (``left < right``) drawn uniformly; None when the blocks
+        hold ``2 * size`` pairs or fewer (make them all instead)."""
+        drawn = draw_block_pairs(self.sizes, size=size, rng=rng)
+        if drawn is None:
+            return None
+        blocks, i, j = drawn
+        first = self.rows[self.starts[blocks] + i]
+        second = self.rows[self.starts[blocks] + j]
+        return np.minimum(first, second), np.maximum(first, second)
+
+
 def _sample_pairs(
     features: Features,
     rule: Sequence[str],
@@ -78,20 +119,61 @@ def _sample_pairs(
     Pairs inside a block of ``s`` records are numbered ``0 .. s(s-1)/2 - 1`` in the order
     (0,1), (0,2) ... (1,2) ...; a drawn number is mapped back to its two records.
     """
-    rows, groups, stats = plan_rule(features, rule, link_within=True, max_block_size=max_block_size)
-    order = lex_order([groups, rows])
-    rows, groups = rows[order], groups[order]
-    if len(rows) == 0:
+    blocks = _RuleBlocks(features, rule, max_block_size=max_block_size)
+    drawn = blocks.draw(size, rng)
+    return None if drawn is None else (*drawn, blocks.stats)
+
+
+def regrown_draw(target: int, size: int, found: int) -> int | None:
+    """How many pairs to draw again when a draw of ``size`` of a rule's pairs held only
+    ``found`` it would add, to score about ``target`` of them; None: score this draw.
+    Where most of a rule's pairs are candidates already, a first draw of ``target`` pairs
+    holds few new ones, so the second is larger in proportion (once, and at most
+    :data:`MAX_SAMPLE_GROWTH` times the target).  A rule with too few pairs for that draw
+    has its new pairs made instead, all of them."""
+    if found >= target or size > target:
         return None
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    sizes = np.diff(np.append(starts, len(rows))).astype(np.int64)
-    drawn = draw_block_pairs(sizes, size=size, rng=rng)
-    if drawn is None:
+    return min(-(-target * size // max(found, 1)), MAX_SAMPLE_GROWTH * target)
+
+
+def remeasured(
+    rate: float, bar: float, scored: int, *, expected: int, target: int, sample_size: int
+) -> int | None:
+    """The larger sample to measure a rule's rate again on, or None when the sample
+    decides: a rate within two standard errors of the ``bar`` it must reach, measured on
+    the first sample of ``sample_size`` and not on all the rule's ``expected`` new pairs,
+    is measured again on :data:`MAX_SAMPLE_GROWTH` times as many."""
+    if target > sample_size or scored >= expected or not _uncertain(rate, bar, scored):
         return None
-    blocks, i, j = drawn
-    first = rows[starts[blocks] + i]
-    second = rows[starts[blocks] + j]
-    return np.minimum(first, second), np.maximum(first, second), stats
+    return MAX_SAMPLE_GROWTH * sample_size
+
+
+def _uncertain(rate: float, bar: float, scored: int) -> bool:
+    """Whether a rate measured on ``scored`` pairs is within two standard errors of the
+    ``bar`` it must reach (a keep-or-drop decision the sample cannot make)."""
+    if scored == 0 or bar <= 0.0:
+        return False
+    return abs(rate - bar) < 2.0 * float(np.sqrt(bar * (1.0 - bar) / scored))
+
+
+def _fresh_sample(
+    blocks: _RuleBlocks, known: np.ndarray, n: int, target: int, rng: np.random.Generator
+) -> tuple[np.ndarray, float] | None:
+    """About ``target`` pairs of the rule that are not in ``known`` (keys), drawn
+    uniformly (see :func:`regrown_draw`), and the share of the rule's pairs that are new;
+    None when the rule has few pairs (make them all)."""
+    size = target
+    while True:
+        drawn = blocks.draw(size, rng)
+        if drawn is None:
+            return None
+        keys = pair_keys(*drawn, n)
+        fresh = _missing_mask(known, keys)
+        found = int(fresh.sum())
+        grown = regrown_draw(target, size, found)
+        if grown is None:
+            return keys[fresh], found / size
+        size = grown
 
 
 def draw_block_pairs(
@@ -192,34 +274,48 @@ def probe_rules(
     rows = []
     for index in range(first_optional, len(rules)):
         rule = rules[index]
-        sampled = (
-            _sample_pairs(features, rule, max_block_size=max_block_size, size=sample_size, rng=rng)
-            if link_within
-            else None
-        )
-        if sampled is None:  # few pairs (or a link across sources): make them all
-            new, stats_row = _new_pairs(
-                features, rule, known, link_within=link_within, max_block_size=max_block_size
-            )
-            take = min(sample_size, len(new))
-            chosen = np.sort(rng.choice(len(new), size=take, replace=False)) if take else new[:0]
-            sample = new[chosen]
-            expected = len(new)
-        else:  # score a uniform sample of the rule's pairs that are not candidates yet
-            lo, hi, plan_stats = sampled
-            stats_row = {"rule": rule_name(rule), **plan_stats}
-            keys = pair_keys(lo, hi, n)
-            fresh = _missing_mask(known, keys)
-            sample = keys[fresh]
-            take = len(sample)
-            expected = round(plan_stats["pairs"] * float(fresh.mean()))
-            new = None
-        linked = probability_of(*split_keys(sample, n)) >= threshold
-        rate = float(linked.mean()) if take else 0.0
         # Only the broad rules, used at every scale, are held to the raised rate; the wide
         # ones fit the pair budget on small data alone, where their pairs cost little.
         scale = yield_scale if as_limit(max_block_size).is_broad(rule) else 0
-        used = take > 0 and rate >= required_yield(min_yield, expected, scale)
+        blocks = _RuleBlocks(features, rule, max_block_size=max_block_size) if link_within else None
+        new: np.ndarray | None = None
+        target = sample_size
+        while True:
+            sampled = None if blocks is None else _fresh_sample(blocks, known, n, target, rng)
+            if sampled is None:  # few pairs (or a link across sources): make them all
+                if new is None:
+                    new, stats_row = _new_pairs(
+                        features,
+                        rule,
+                        known,
+                        link_within=link_within,
+                        max_block_size=max_block_size,
+                    )
+                take = min(target, len(new))
+                chosen = (
+                    np.sort(rng.choice(len(new), size=take, replace=False)) if take else new[:0]
+                )
+                sample = new[chosen]
+                expected = len(new)
+            else:  # score a uniform sample of the rule's pairs that are not candidates yet
+                assert blocks is not None
+                sample, share = sampled
+                stats_row = {"rule": rule_name(rule), **blocks.stats}
+                take = len(sample)
+                expected = round(blocks.stats["pairs"] * share)
+            linked = probability_of(*split_keys(sample, n)) >= threshold
+            rate = float(linked.mean()) if take else 0.0
+            bar = required_yield(min_yield, expected, scale)
+            # A rate within the sample's noise of the bar is measured again on a larger
+            # sample: a rule adding millions of pairs is not kept or dropped on the luck of
+            # a few links.
+            larger = remeasured(
+                rate, bar, take, expected=expected, target=target, sample_size=sample_size
+            )
+            if larger is None:
+                break
+            target = larger
+        used = take > 0 and rate >= bar
         if used and new is None:
             new, _ = _new_pairs(
                 features, rule, known, link_within=link_within, max_block_size=max_block_size

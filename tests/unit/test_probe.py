@@ -152,3 +152,71 @@ def test_each_pair_names_the_first_kept_rule_that_finds_it_as_blocking_would() -
     assert np.array_equal(got.left, whole.left)
     assert np.array_equal(got.right, whole.right)
     assert np.array_equal(got.rule, whole.rule)
+
+
+def test_a_sample_holds_enough_pairs_the_rule_would_add() -> None:
+    # Half of city's pairs are candidates already: a first draw of 2,000 holds about
+    # 1,000 new ones, so the probe draws again, larger in proportion.
+    from singleview._arrays import pair_keys, split_keys
+    from singleview.probe import _fresh_sample, _RuleBlocks
+
+    features = _features(400)
+    everything = block(features, [("city",)], link_within=True, max_block_size=1000)
+    keys = np.sort(pair_keys(everything.left, everything.right, features.n))
+    known = keys[::2]
+    blocks = _RuleBlocks(features, ("city",), max_block_size=1000)
+    sample, share = _fresh_sample(
+        known=known, n=features.n, target=2000, blocks=blocks, rng=np.random.default_rng(0)
+    )
+    assert 0.45 < share < 0.55
+    assert 1800 <= len(sample) <= 2400
+    assert len(np.unique(sample)) == len(sample)
+    assert not np.isin(sample, known).any()
+    assert np.isin(sample, keys).all()
+    left, right = split_keys(sample, features.n)
+    assert (left < right).all()
+    # nothing known: one draw of the target
+    sample, share = _fresh_sample(blocks, known[:0], features.n, 2000, np.random.default_rng(0))
+    assert len(sample) == 2000 and share == 1.0
+
+
+def test_a_rate_near_its_bar_is_measured_again_on_a_larger_sample() -> None:
+    from singleview.probe import MAX_SAMPLE_GROWTH, _uncertain
+
+    assert _uncertain(0.0019, 0.002, 20_000)  # 38 links where 40 are needed
+    assert not _uncertain(0.0, 0.002, 20_000)
+    assert not _uncertain(0.01, 0.002, 20_000)
+    assert not _uncertain(0.002, 0.0, 20_000) and not _uncertain(0.0, 0.002, 0)
+
+    features = _features(400)
+    base = block(features, [("last_name",)], link_within=True, max_block_size=1000)
+
+    def probed(min_yield: float) -> tuple[list[int], pd.Series]:
+        scored: list[int] = []
+
+        def probability(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+            scored.append(len(left))
+            return np.where((left + right) % 200 == 7, 0.99, 0.0)  # one pair in 200
+
+        got = probe_rules(
+            features,
+            base,
+            [("last_name",), ("city",)],
+            1,
+            probability,
+            link_within=True,
+            max_block_size=1000,
+            min_yield=min_yield,
+            threshold=0.5,
+            random_state=0,
+            sample_size=1000,
+        )
+        return scored, got.stats.set_index("rule").loc["city"]
+
+    scored, far = probed(0.05)  # a rate of about 0.5%: plainly below 5%
+    assert len(scored) == 1 and not far["used"]
+    rate = float(far["link_rate"])
+    assert 0.001 < rate < 0.02
+    scored, _ = probed(rate)  # the bar at the rate measured: the sample cannot tell
+    assert len(scored) == 2
+    assert scored[1] > (MAX_SAMPLE_GROWTH - 1) * scored[0]

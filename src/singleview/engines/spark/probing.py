@@ -21,7 +21,7 @@ import pandas as pd
 from ...autoconfig import block_limit
 from ...blocking import rule_name
 from ...model import FellegiSunter
-from ...probe import draw_block_pairs, required_yield
+from ...probe import draw_block_pairs, regrown_draw, remeasured, required_yield
 from ...settings import Settings
 from ...store.context import MatchContext
 from ..timing import StageTimer
@@ -80,6 +80,33 @@ def _sampled(
     return pairs.select(F.least("a", "b").alias("lo"), F.greatest("a", "b").alias("hi"))
 
 
+def _fresh_sample(
+    engine: SparkEngine,
+    keyed: RuleKeys,
+    rule: tuple[str, ...],
+    known: DataFrame,
+    *,
+    target: int,
+    rng: np.random.Generator,
+) -> tuple[DataFrame, int, float] | None:
+    """The local probe's sample of pairs the rule would add (drawn again, larger, when few
+    of the first draw's are new: :func:`~singleview.probe.regrown_draw`), their count and
+    the share of the drawn pairs that were new; None when the rule has few pairs."""
+    size = target
+    while True:
+        sample = _sampled(engine, keyed, rule, size=size, rng=rng)
+        if sample is None:
+            return None
+        sample = engine.checkpoint(sample)
+        drawn = sample.count()
+        fresh = engine.checkpoint(sample.join(known.select("lo", "hi"), ["lo", "hi"], "left_anti"))
+        found = fresh.count()
+        grown = regrown_draw(target, size, found)
+        if grown is None:
+            return fresh, found, found / max(drawn, 1)
+        size = grown
+
+
 def _indexed(frame: DataFrame, chosen: np.ndarray) -> DataFrame:
     """The rows of ``frame`` (``lo``, ``hi``) at positions ``chosen`` of its (lo, hi)
     order."""
@@ -136,43 +163,53 @@ def probe_rules(
         for index in range(first_optional, len(rules)):
             rule = tuple(rules[index])
             plan = keyed.plan(rule)
-            sample = (
-                _sampled(engine, keyed, rule, size=settings.probe_pairs, rng=rng)
-                if link_within
-                else None
-            )
-            new: DataFrame | None = None
-            if sample is None:  # few pairs (or a link across sources): make them all
-                new = engine.checkpoint(
-                    keyed_pairs(keyed, rules, [rule], link_within)
-                    .select("lo", "hi")
-                    .join(known.select("lo", "hi"), ["lo", "hi"], "left_anti")
-                )
-                count = new.count()
-                take = min(settings.probe_pairs, count)
-                chosen = (
-                    np.sort(rng.choice(count, size=take, replace=False))
-                    if take
-                    else np.empty(0, dtype=np.int64)
-                )
-                sample = _indexed(new, chosen) if take else None
-                stats_row: dict[str, Any] = {"rule": rule_name(rule), **plan}
-                expected = count
-            else:
-                sample = engine.checkpoint(sample)
-                drawn = sample.count()
-                fresh_pairs = sample.join(known.select("lo", "hi"), ["lo", "hi"], "left_anti")
-                sample = engine.checkpoint(fresh_pairs)
-                take = sample.count()
-                stats_row = {"rule": rule_name(rule), **plan}
-                expected = round(plan["pairs"] * (take / drawn))
-            if take and sample is not None:
-                scored = score_pairs(records, sample.withColumn("rule", F.lit(index)), scoring)
-                rate = scored.where(F.col("probability") >= threshold).count() / take
-            else:
-                rate = 0.0
+            stats_row: dict[str, Any] = {"rule": rule_name(rule), **plan}
             scale = settings.yield_scale_pairs if block_limit(settings).is_broad(rule) else 0
-            needed = required_yield(settings.min_rule_yield, expected, scale)
+            new: DataFrame | None = None
+            count = 0
+            target = settings.probe_pairs
+            while True:  # as the local probe: a larger sample when its rate is near the bar
+                fresh_sample = (
+                    _fresh_sample(engine, keyed, rule, known, target=target, rng=rng)
+                    if link_within
+                    else None
+                )
+                if fresh_sample is None:  # few pairs (or a link across sources): make them all
+                    if new is None:
+                        new = engine.checkpoint(
+                            keyed_pairs(keyed, rules, [rule], link_within)
+                            .select("lo", "hi")
+                            .join(known.select("lo", "hi"), ["lo", "hi"], "left_anti")
+                        )
+                        count = new.count()
+                    take = min(target, count)
+                    chosen = (
+                        np.sort(rng.choice(count, size=take, replace=False))
+                        if take
+                        else np.empty(0, dtype=np.int64)
+                    )
+                    sample = _indexed(new, chosen) if take else None
+                    expected = count
+                else:
+                    sample, take, share = fresh_sample
+                    expected = round(plan["pairs"] * share)
+                if take and sample is not None:
+                    scored = score_pairs(records, sample.withColumn("rule", F.lit(index)), scoring)
+                    rate = scored.where(F.col("probability") >= threshold).count() / take
+                else:
+                    rate = 0.0
+                needed = required_yield(settings.min_rule_yield, expected, scale)
+                larger = remeasured(
+                    rate,
+                    needed,
+                    take,
+                    expected=expected,
+                    target=target,
+                    sample_size=settings.probe_pairs,
+                )
+                if larger is None:
+                    break
+                target = larger
             used = take > 0 and rate >= needed
             if used and new is None:
                 new = engine.checkpoint(
