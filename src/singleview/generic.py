@@ -118,6 +118,8 @@ def remove_values(
     records: pd.DataFrame, found: dict[str, set[object]]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Records without the ``found`` values (column -> values), and issue counts.
+    Returns ``records`` itself when none of them is there (a lookup's usual case); the
+    input is never written into.
 
     An identity store removes the generic values found when its model was trained from
     every later batch, so a record is matched the same way whichever batch brings it.
@@ -125,29 +127,32 @@ def remove_values(
     found = {c: v for c, v in found.items() if v and c in records.columns}
     if not found or records.empty:
         return records, pd.DataFrame(columns=["source", "field", "reason", "count"])
-    out = records.copy(deep=False)  # columns are replaced, never written into
-    source_of = out["source"].to_numpy(dtype=object)
+    out = records  # copied (shallow) only once a value is removed: usually none is
     issues = []
     for column, generic in found.items():
-        if not generic:
-            continue
         bad = list(generic)
         if column in MULTI_VALUED_FIELDS:
             rows, values = explode_tuples(out[column])
             hit = pd.Series(values, dtype=object).isin(bad).to_numpy()
+            if not hit.any():
+                continue
             cells = out[column].to_numpy(dtype=object).copy()
             for row in np.unique(rows[hit]).tolist():  # only the few records touched
                 cells[row] = tuple(v for v in cells[row] if v not in generic)
-            out[column] = pd.Series(cells, index=out.index, dtype=object)
-            counts = pd.Series(source_of[rows[hit]], dtype=object).value_counts()
+            kept = pd.Series(cells, index=out.index, dtype=object)
+            hit_rows = rows[hit]
         else:
             hit = out[column].isin(bad).to_numpy()
-            counts = pd.Series(source_of[hit], dtype=object).value_counts()
+            if not hit.any():
+                continue
             kept = out[column].copy()
             kept[hit] = None
-            out[column] = kept
-        if not int(counts.sum()):
-            continue
+            hit_rows = np.flatnonzero(hit)
+        if out is records:
+            out = records.copy(deep=False)  # columns are replaced, never written into
+        out[column] = kept
+        source_of = out["source"].to_numpy(dtype=object)
+        counts = pd.Series(source_of[hit_rows], dtype=object).value_counts()
         for source, count in counts.items():
             issues.append(
                 {"source": source, "field": column, "reason": GENERIC_REASON, "count": int(count)}

@@ -86,3 +86,20 @@ def test_a_generic_email_is_taken_out_of_its_tuples_only() -> None:
     assert out["email"].tolist() == [(f"p{i}@x",) for i in range(10)]
     assert records["email"].iloc[0] == ("shop@x", "p0@x")
     assert issues["count"].tolist() == [10]
+
+
+def test_a_batch_without_the_generic_values_comes_back_as_it_is() -> None:
+    # What a store does with every later batch and lookup: the values found at training
+    # removed; a batch that holds none of them is neither copied nor counted.
+    from singleview.generic import remove_values
+
+    records = _records([("brown", ("b@x",), "own"), ("chen", ("shop@x", "c@x"), "staff")])
+    found = {"email": {"shop@x"}, "id_card": {"staff"}}
+    clean = records.iloc[:1]
+    out, issues = remove_values(clean, found)
+    assert out is clean and issues.empty
+    out, issues = remove_values(records, found)
+    assert out["email"].tolist() == [("b@x",), ("c@x",)]
+    assert out["id_card"].tolist() == ["own", None]
+    assert records["id_card"].tolist() == ["own", "staff"]  # the input is not changed
+    assert sorted(issues["field"]) == ["email", "id_card"] and issues["count"].tolist() == [1, 1]
