@@ -25,6 +25,7 @@ from .context import KEY_MIX, MatchContext
 from .db import read_records
 from .ingest import BOOKKEEPING
 from .persist import load_context
+from .stacked import StackedFeatures
 
 __all__ = ["Lookup"]
 
@@ -59,11 +60,16 @@ class Lookup:
         # The bookkeeping columns are dropped once here, not from every lookup's rows.
         self.records = records.drop(columns=list(BOOKKEEPING))
         self.customer = customer
-        # Each column once as an array to take a lookup's candidates from: text as its
-        # Arrow array (shared, not copied), the rest as NumPy.  Taking ~1,000 rows column
-        # by column and stacking the query on top costs a third of ``iloc`` and ``concat``
-        # of frames whose text columns differ in dtype.
-        self._columns = {name: _as_array(self.records[name]) for name in self.records.columns}
+        self._source = _as_array(self.records["source"])
+        self._source_id = _as_array(self.records["source_id"])
+        # The stored records' fields, coded once: each lookup stacks its query on top of
+        # its candidates' rows (see :mod:`.stacked`).  One scoring of a few stored pairs
+        # codes every field and key the model reads, here rather than in the first lookups.
+        self.stored = context.features(self.records)
+        if self.stored.n > 1:
+            positions = np.arange(1, min(self.stored.n, 64), dtype=np.int64)
+            warm = StackedFeatures.of(self.stored, self.stored, positions)
+            context.score(warm, np.zeros(len(positions), dtype=np.int64), positions)
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection) -> Lookup:
@@ -118,9 +124,8 @@ class Lookup:
         if len(candidates) == 0:
             return pd.DataFrame(columns=columns)
         positions = np.searchsorted(self.record_keys, candidates)
-        both = self._with_query(query, positions)
-        features = context.features(both)
-        right = np.arange(1, len(both), dtype=np.int64)
+        features = StackedFeatures.of(features, self.stored, positions)
+        right = np.arange(1, features.n, dtype=np.int64)
         left = np.zeros(len(right), dtype=np.int64)
         scored = context.score(features, left, right)
         levels = scored.levels
@@ -130,8 +135,7 @@ class Lookup:
         labels = [c.labels for c in context.model.comparisons]
         names = [c.column for c in context.model.comparisons]
         probability = scored.probability
-        source = both["source"].to_numpy(dtype=object)[1:]
-        source_id = both["source_id"].to_numpy(dtype=object)[1:]
+        source, source_id = _taken(self._source, positions), _taken(self._source_id, positions)
         customer = self.customer[positions]
         # Best first (then by source and source id, as stored), each customer once.
         order = np.lexsort((source_id, source, -probability))
@@ -156,31 +160,6 @@ class Lookup:
             columns=columns,
         )
 
-    def _with_query(self, query: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
-        """The query's row, then the stored records at ``positions``: every column of
-        either (a column one of them lacks is missing there); text columns as ``object``."""
-        index = pa.array(positions)
-        data: dict[str, Any] = {}
-        for name in dict.fromkeys([*query.columns, *self._columns]):
-            column = self._columns.get(name)
-            head = query[name].to_numpy() if name in query.columns else None
-            if column is None:  # a column only the query has
-                taken = np.full(len(positions), None, dtype=object)
-            elif isinstance(column, pa.Array):
-                taken = column.take(index).to_numpy(zero_copy_only=False)
-            else:
-                taken = column.take(positions)
-            if taken.dtype.kind == "M":
-                start = np.full(1, np.datetime64("NaT"), dtype=taken.dtype)
-                data[name] = np.concatenate(
-                    [start if head is None else head.astype(taken.dtype), taken]
-                )
-            else:
-                start = np.full(1, None, dtype=object) if head is None else head.astype(object)
-                both = np.concatenate([start, taken.astype(object, copy=False)])
-                data[name] = pd.Series(both, dtype=object, copy=False)
-        return pd.DataFrame(data, copy=False)
-
 
 def _as_array(column: pd.Series) -> pa.Array | np.ndarray:
     """A stored column as one Arrow array (Arrow-backed text, pandas 3) or as NumPy."""
@@ -188,6 +167,15 @@ def _as_array(column: pd.Series) -> pa.Array | np.ndarray:
         arrow = pa.array(column)
         return arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
     return column.to_numpy()
+
+
+def _taken(column: pa.Array | np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Rows ``positions`` of a column :func:`_as_array` made, as an object array."""
+    if isinstance(column, pa.Array):
+        return np.asarray(
+            column.take(pa.array(positions)).to_numpy(zero_copy_only=False), dtype=object
+        )
+    return np.asarray(column.take(positions), dtype=object)
 
 
 def _first_candidates(
