@@ -293,14 +293,14 @@ class Comparison:
 
     @staticmethod
     def _date_rules(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-        days = pd.to_datetime(pd.Series(values, dtype="object"), format="%Y%m%d")
-        ordinal = np.append(days.to_numpy().astype("datetime64[D]").astype(np.int64), 0)
-        swapped_text = (
-            pd.Series(values, dtype="object").str[:4]
-            + pd.Series(values, dtype="object").str[6:8]
-            + pd.Series(values, dtype="object").str[4:6]
-        )
-        swap_code = pd.Index(values).get_indexer(swapped_text)
+        # Distinct dates spelt YYYYMMDD: days since 1970 and, per date, the code of the date
+        # with day and month swapped (-1: not among them), in one pass of Python over the
+        # distinct dates (a lookup's few hundred: a fifth of pandas' parsing and slicing).
+        spelt = [str(v) for v in values]
+        days = np.array([f"{v[:4]}-{v[4:6]}-{v[6:]}" for v in spelt], dtype="datetime64[D]")
+        ordinal = np.append(days.astype(np.int64), 0)
+        code = {v: i for i, v in enumerate(spelt)}
+        swap_code = np.array([code.get(v[:4] + v[6:8] + v[4:6], -1) for v in spelt], np.int64)
 
         def rules(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             gap = np.abs(ordinal[a] - ordinal[b])
@@ -365,9 +365,11 @@ def _value_map(base: Coded, derived: Coded) -> np.ndarray:
 
 def _initials(values: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """Whether one side is a single letter equal to the other's first letter, by codes."""
-    text = pd.Series(values, dtype="object")
-    single = np.append((text.str.len() == 1).to_numpy(dtype=bool), False)
-    first = np.append(pd.factorize(text.str[:1])[0], -2)
+    text = [str(v) for v in values]
+    single = np.append(np.fromiter(map(len, text), np.int64, len(text)) == 1, False)
+    letters: dict[str, int] = {}
+    codes = (letters.setdefault(t[:1], len(letters)) for t in text)
+    first = np.append(np.fromiter(codes, np.int64, len(text)), -2)
 
     def rule(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray((single[a] | single[b]) & (first[a] == first[b]), dtype=bool)

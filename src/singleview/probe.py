@@ -11,14 +11,15 @@ draws a seeded random sample of the pairs it would add, scores them, and keeps t
 the share that would link (match probability at or above the threshold) reaches
 ``min_rule_yield``. The sample holds ``probe_pairs`` pairs the rule would *add* (drawn
 larger where most of its pairs are candidates already), and a rate within two standard
-errors of its bar is measured again on a sample four times larger: a rule adding millions of
-pairs is not kept or dropped on the luck of a few links. Pairs below the threshold change no
-cluster, so a rule that adds a million pairs of probability 0.001 adds cost and no
-customers. A broad rule (one with the broad block limit, used at every scale) that would add
-more than ``yield_scale_pairs`` pairs must reach a rate raised in proportion
-(:func:`required_yield`): its pairs are the work it adds. The wide single-key rules fit the
-pair budget on small data only, where pairs cost little, and keep the plain rate. Pairs a
-kept rule adds are then compared in full and the model is fitted again on all of them.
+errors of its bar (and at least half of it) is measured again on a sample four times larger:
+a rule adding millions of pairs is not kept or dropped on the luck of a few links. Pairs
+below the threshold change no cluster, so a rule that adds a million pairs of probability
+0.001 adds cost and no customers. A broad rule (one with the broad block limit, used at
+every scale) that would add more than ``yield_scale_pairs`` pairs must reach a rate raised
+in proportion (:func:`required_yield`): its pairs are the work it adds. The wide single-key
+rules fit the pair budget on small data only, where pairs cost little, and keep the plain
+rate. Pairs a kept rule adds are then compared in full and the model is fitted again on all
+of them.
 """
 
 from __future__ import annotations
@@ -150,8 +151,10 @@ def remeasured(
 
 def _uncertain(rate: float, bar: float, scored: int) -> bool:
     """Whether a rate measured on ``scored`` pairs is within two standard errors of the
-    ``bar`` it must reach (a keep-or-drop decision the sample cannot make)."""
-    if scored == 0 or bar <= 0.0:
+    ``bar`` it must reach (a keep-or-drop decision the sample cannot make).  A rate under
+    half the bar is not: the few links of a rule that finds almost none (one where four
+    would reach the bar) drop it without a second sample."""
+    if scored == 0 or bar <= 0.0 or rate < bar / 2:
         return False
     return abs(rate - bar) < 2.0 * float(np.sqrt(bar * (1.0 - bar) / scored))
 

@@ -58,8 +58,9 @@ def test_synthetic_with_the_probe_equals_local(spark: Any) -> None:
 
 
 def test_synthetic_with_the_probe_measuring_again_equals_local(spark: Any) -> None:
-    # At a plain rate of 1% on 400-pair samples, last_name_key and first_name measure
-    # within two standard errors of the bar and are drawn again, four times larger;
+    # At a plain rate of 1% on 400-pair samples, last_name_key measures within two
+    # standard errors of the bar and is drawn again, four times larger (first_name, under
+    # half the bar, is dropped on its first sample);
     # name_key's first draw holds too few new pairs and is drawn again, larger; postcode,
     # whose pairs are mostly candidates already, has its few new pairs made instead.
     # Spark must make the same draws.

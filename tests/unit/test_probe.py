@@ -184,6 +184,8 @@ def test_a_rate_near_its_bar_is_measured_again_on_a_larger_sample() -> None:
     from singleview.probe import MAX_SAMPLE_GROWTH, _uncertain
 
     assert _uncertain(0.0019, 0.002, 20_000)  # 38 links where 40 are needed
+    assert _uncertain(0.0022, 0.002, 20_000)
+    assert not _uncertain(0.00095, 0.002, 20_000)  # under half the bar: plainly not
     assert not _uncertain(0.0, 0.002, 20_000)
     assert not _uncertain(0.01, 0.002, 20_000)
     assert not _uncertain(0.002, 0.0, 20_000) and not _uncertain(0.0, 0.002, 0)

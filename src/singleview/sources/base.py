@@ -208,8 +208,8 @@ def check_records(records: pd.DataFrame, source_name: str) -> None:
         if str(records[column].dtype) != "datetime64[ns]":
             raise fail(f"column {column!r} must be datetime64[ns], got {records[column].dtype}")
     for column in MULTI_VALUED_FIELDS:
-        values = records[column]
-        if not values.map(type).isin([tuple]).all():
+        values = records[column].to_numpy(dtype=object)
+        if not all(map(tuple.__instancecheck__, values)):
             raise fail(f"column {column!r} must hold a tuple in every row")
     text = [c for c in columns if c not in DATE_FIELDS and c not in MULTI_VALUED_FIELDS]
     for column in text:

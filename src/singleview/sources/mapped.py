@@ -96,6 +96,14 @@ class Fields:
             self.issues.add_count(name, reason, int(hit_s.to_numpy().sum()))
 
 
+def _text_field(fields: Fields, name: str) -> pd.Series:
+    """A text field of the records frame: its cleaned values as text, or all missing when
+    the source does not map it (most fields of a lookup's one row)."""
+    if name in fields.single:
+        return as_text(fields.single[name])
+    return missing_text(fields.index)
+
+
 def _wide(where: pd.Series | pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({c: where.to_numpy(bool) for c in like.columns}, index=like.index)
 
@@ -286,9 +294,9 @@ class MappedSource:
                 multi = fields.multi.get(name, pd.DataFrame(index=index))
                 columns[name] = to_tuples(multi)
             else:
-                columns[name] = as_text(fields.get(name))
+                columns[name] = _text_field(fields, name)
         for name in (*self.mapping.id_columns, *self.mapping.extra_columns):
-            columns[name] = as_text(fields.get(name))
+            columns[name] = _text_field(fields, name)
         return pd.DataFrame(columns, index=index)
 
     def _quarantine_reasons(self, records: pd.DataFrame) -> pd.Series:
