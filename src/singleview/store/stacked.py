@@ -40,7 +40,8 @@ def stack_coded(query: Coded, stored: Coded, positions: np.ndarray) -> Coded:
     n_rows, stored_width = int(rows.shape[0]), int(rows.shape[-1])
     local = np.full((n_rows, stored_width), -1, dtype=np.int32)
     local[present] = np.searchsorted(used, rows[present]).astype(np.int32)
-    values = list(stored.values[used])
+    taken = stored.values[used]
+    values = list(taken)
     head = _trimmed(query.codes[:1])
     head_width = int(head.shape[-1])
     at: dict[object, int] = {}
@@ -50,9 +51,9 @@ def stack_coded(query: Coded, stored: Coded, positions: np.ndarray) -> Coded:
             continue
         value = query.values[code]
         if value not in at:
-            found = [i for i, v in enumerate(values[: len(used)]) if v == value]
-            at[value] = found[0] if found else len(values)
-            if not found:
+            found = np.flatnonzero(taken == value)  # one C-level pass, not a Python loop
+            at[value] = int(found[0]) if len(found) else len(values)
+            if not len(found):
                 values.append(value)
         mapped[0, slot] = at[value]
     codes = np.full((1 + n_rows, max(head_width, stored_width)), -1, dtype=np.int32)
